@@ -1,0 +1,78 @@
+// Package kube turns kubectl command lines into classified, read-only actions
+// and runs them in-process through client-go.
+package kube
+
+import "time"
+
+// Risk is our classification of an action; it is never taken from the model.
+type Risk int
+
+const (
+	// ReadOnly actions run after the operator approves them.
+	ReadOnly Risk = iota
+	// Sensitive actions can show Secret values; they run with every value redacted.
+	Sensitive
+	// Mutating actions change cluster state; they never run and are shown as fixes.
+	Mutating
+	// Refused actions are not supported at all; the reason goes back to the model.
+	Refused
+)
+
+// String returns the lower-case name of the risk.
+func (r Risk) String() string {
+	switch r {
+	case ReadOnly:
+		return "read-only"
+	case Sensitive:
+		return "sensitive"
+	case Mutating:
+		return "mutating"
+	case Refused:
+		return "refused"
+	}
+	return "unknown"
+}
+
+// Action is one parsed and classified kubectl command line.
+type Action struct {
+	// Args is argv without the leading "kubectl".
+	Args []string `json:"args"`
+	// Verb is the kubectl verb ("get", "describe", "rollout", ...).
+	Verb string `json:"verb"`
+	// SubVerb is the second word of two-word verbs ("status" in "rollout status").
+	SubVerb string `json:"subVerb,omitempty"`
+	// Resource is the resource as typed ("pods", "deploy", "pod/web-1" splits into Resource and Names).
+	Resource string `json:"resource,omitempty"`
+	// Names are the object names given.
+	Names []string `json:"names,omitempty"`
+	// Namespace is the namespace given with -n/--namespace, empty when none.
+	Namespace string `json:"namespace,omitempty"`
+	// AllNamespaces is true for -A/--all-namespaces.
+	AllNamespaces bool `json:"allNamespaces,omitempty"`
+	// Flags holds the remaining flags by canonical long name; boolean flags hold "true".
+	Flags map[string]string `json:"flags,omitempty"`
+	// Risk is our classification.
+	Risk Risk `json:"risk"`
+	// Reason explains the risk to a human (and, when refused, to the model).
+	Reason string `json:"reason"`
+}
+
+// Result is what running an action produced.
+type Result struct {
+	// Command is the canonical command that ran.
+	Command string `json:"command"`
+	// Output is the full, redacted, terminal-safe output, kept locally.
+	Output string `json:"output"`
+	// ModelView is Output cut to the model's token budget.
+	ModelView string `json:"modelView"`
+	// Summary is one line describing the result ("12 lines", "3 values redacted").
+	Summary string `json:"summary"`
+	// Redactions counts the values the redactor removed.
+	Redactions int `json:"redactions"`
+	// OmittedLines counts lines left out of ModelView.
+	OmittedLines int `json:"omittedLines"`
+	// Started is when the action started.
+	Started time.Time `json:"started"`
+	// Duration is how long it ran.
+	Duration time.Duration `json:"duration"`
+}
