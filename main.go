@@ -65,7 +65,14 @@ func newRootCmd() *cobra.Command {
 	pf.BoolVar(&o.offline, "offline", false, "use no model: deterministic rules only")
 	pf.StringVar(&o.lang, "lang", "en", "language of the report and the conversation: en or ja")
 	root.Flags().StringVar(&o.resume, "resume", "", "resume a session by id, or \"last\"")
-	root.AddCommand(newVersionCmd())
+	root.AddCommand(
+		newVersionCmd(),
+		newKubectlCmd(o),
+		newReportCmd(o),
+		newSessionsCmd(o),
+		newExportCmd(o),
+		newSnapshotCmd(o),
+	)
 	return root
 }
 
