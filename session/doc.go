@@ -1,0 +1,108 @@
+// Package session is the incident journal and the conversation state machine
+// of the second response.
+//
+// A Session is a pure, synchronous state machine over an append-only journal.
+// It does no network IO and starts no goroutines; the only IO it does is
+// appending (and fsyncing) journal lines and writing the full output of
+// actions next to the journal. Every method that records something returns
+// only after the event is on disk, so whatever the screen shows has been
+// journaled. The caller runs the two blocking things itself (the model call
+// and the action) and feeds the results back:
+//
+//	s, err := session.New(dir, meta, session.Options{})   // or session.Open(dir, opts) to resume
+//	s.Report(session.FirstResponse{Markdown: md, Findings: js, Title: t})
+//	step, err := s.Investigate()                          // or s.Operator(text)
+//	for {
+//		switch step.Kind {
+//		case session.StepModel:   // call the model with step.Request
+//			reply, err := client.Complete(ctx, step.Request, onDelta)
+//			if err != nil { step, _ = s.ModelFailed(err) } else { step, _ = s.ModelReplied(reply) }
+//		case session.StepApprove: // show step.Action (risk, reason) for step.CallID
+//			step, _ = s.Approve(step.CallID, false)  // or Deny(id, reason), Edit(id, line), Operator(text)
+//		case session.StepRun:     // run step.Action through the executor
+//			res, err := exec.Run(ctx, step.Action)
+//			step, _ = s.ActionDone(step.CallID, res, err)
+//		case session.StepIdle, session.StepDone:
+//			// wait for the operator: Operator(text), Retry() after an error, Resolve(text)
+//		}
+//	}
+//
+// Drive runs that loop for tests and non-interactive paths.
+//
+// # API
+//
+//	func NewID(now time.Time) string                          // "20250102-150405-a1b2"
+//	func StateDir() (string, error)                           // $XDG_STATE_HOME/kuberesponder/sessions or ~/.local/state/...
+//	func New(dir string, meta Meta, opts Options) (*Session, error) // creates dir (0700) and journal.jsonl (0600)
+//	func Open(dir string, opts Options) (*Session, error)     // resume: replays journal.jsonl exactly
+//	func List(root string) ([]Summary, error)                 // newest first
+//	func FindDir(root, idOrLast string) (string, error)       // "last", a full id or a unique id prefix
+//	func Verify(dir string) (VerifyReport, error)             // hash chain and output files
+//	func ToolSpec(lang string) (llm.ToolSpec, error)          // the kubectl tool offered to the model
+//	func NewOffline(findings []triage.Finding, lang string) llm.Client // no-network responder
+//	func Drive(ctx, s, client llm.Client, runner Runner, decide func(Step) Answer) error // run steps until idle
+//
+//	func (s *Session) Meta() Meta
+//	func (s *Session) Dir() string
+//	func (s *Session) Events() []Event        // a copy of the journal; derive the transcript from it
+//	func (s *Session) Phase() Phase
+//	func (s *Session) Recovered() string      // non-empty when Open dropped a torn last line
+//	func (s *Session) Next() Step             // what should happen now (pure; after Open with a
+//	                                          // pending proposal it is StepApprove again)
+//	func (s *Session) Report(r FirstResponse) error
+//	func (s *Session) Investigate() (Step, error)   // phase → investigation; asks the model to start
+//	func (s *Session) Operator(text string) (Step, error)
+//	func (s *Session) Approve(callID string, always bool) (Step, error)
+//	func (s *Session) Deny(callID, reason string) (Step, error)
+//	func (s *Session) Edit(callID, line string) (Step, error)
+//	func (s *Session) ModelReplied(r llm.Reply) (Step, error)
+//	func (s *Session) ModelFailed(err error) (Step, error)
+//	func (s *Session) Retry() (Step, error)         // after a model error: ask again
+//	func (s *Session) ActionDone(callID string, r kube.Result, err error) (Step, error)
+//	func (s *Session) Note(text string) error
+//	func (s *Session) Resolve(text string) error    // phase → resolved with the root-cause statement
+//	func (s *Session) OutputPath(e Event) string    // absolute path of a result's full output
+//	func (s *Session) Close() error
+//
+// # Rules
+//
+// Every tool call of a model reply gets exactly one answer, a KindResult
+// event whose Status says how: ran, failed, denied (with the operator's
+// reason), refused (with the reason, for lines kube.Parse refuses and unknown
+// tools), not-executed (mutating: a KindFix event records the change for a
+// human; it never runs), interjected (the operator typed a message while the
+// call was pending; the message follows), or duplicate (the same command
+// already ran in this operator turn; it is not run again and the model is
+// pointed at the earlier result).
+//
+// Calls are decided and answered in the order the model made them. A reply
+// may carry several calls; Next asks about the first unanswered one. The
+// operator typing while a call is pending answers every pending call as
+// interjected. If an action that was already running finishes afterwards,
+// ActionDone journals its output as a note.
+//
+// The model gets at most Options.MaxSteps replies per operator turn; then the
+// session stops with a "step-limit" note and waits for the operator.
+//
+// The conversation sent to the model is derived from the journal every time
+// (there is no second copy): the system prompt carries the pinned context and
+// the first-response report; results are shown as their ModelView, which is
+// redacted and cut to budget, never the raw output. Requests are fitted to
+// Options.ContextTokens: old results shrink to their one-line summaries
+// first, then the oldest turns are compacted; the system prompt, the first
+// answer and the latest turn stay whole.
+//
+// While a model call is in flight, Operator records the text and returns a
+// new StepModel; the caller should cancel the older call. A cancelled call is
+// reported with ModelFailed(context.Canceled), which journals nothing.
+//
+// # Journal
+//
+// dir/journal.jsonl holds one Event per line (0600, dir 0700), fsynced per
+// event. Each event carries Prev, the Hash of the event before it, and Hash,
+// the hex sha256 of Prev and the event's JSON with Hash empty; Verify proves
+// the record was not edited afterwards. Full outputs live in dir/out/ (0600)
+// and their sha256 is in the result event. Open truncates a torn last line
+// left by a killed process, journals a "recovered" note and reports it via
+// Recovered.
+package session

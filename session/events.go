@@ -1,0 +1,209 @@
+package session
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/llm"
+)
+
+// Meta is fixed when a session starts and journaled in its start event.
+type Meta struct {
+	ID        string `json:"id"`
+	Context   string `json:"context,omitempty"`
+	Cluster   string `json:"cluster,omitempty"`
+	Server    string `json:"server,omitempty"`
+	User      string `json:"user,omitempty"`
+	Namespace string `json:"namespace,omitempty"` // "" means all namespaces
+	Model     string `json:"model,omitempty"`     // "offline" when no model is used
+	Lang      string `json:"lang,omitempty"`      // "en" or "ja"
+	Snapshot  string `json:"snapshot,omitempty"`  // snapshot description when not live
+}
+
+// Kind is the kind of a journal event.
+type Kind string
+
+// The kinds of journal events.
+const (
+	KindStart     Kind = "start"     // Meta
+	KindReport    Kind = "report"    // Text (report markdown), Findings, Title
+	KindOperator  Kind = "operator"  // Text typed by the operator (redacted)
+	KindAssistant Kind = "assistant" // Text written by the model, Usage
+	KindProposal  Kind = "proposal"  // CallID, Tool, Args, Text (line as proposed), Command, Reason, Risk
+	KindDecision  Kind = "decision"  // CallID, Decision, Reason (deny reason), Command (edited line)
+	KindResult    Kind = "result"    // CallID, Status, Command, Output, OutputSHA, Summary, ModelView, Reason
+	KindFix       Kind = "fix"       // CallID, Command, Reason: a change proposed for a human to apply
+	KindError     Kind = "error"     // Text: one sentence for the operator
+	KindPhase     Kind = "phase"     // Phase, Text (investigation: the opening request; resolved: the root cause)
+	KindNote      Kind = "note"      // Text, Status ("step-limit", "retry", "recovered", "late")
+)
+
+// String returns the kind's name.
+func (k Kind) String() string { return string(k) }
+
+// Phase is the stage of an incident.
+type Phase string
+
+// The phases of an incident, in order.
+const (
+	PhaseTriage        Phase = "triage"
+	PhaseInvestigation Phase = "investigation"
+	PhaseResolved      Phase = "resolved"
+)
+
+// String returns the phase's name.
+func (p Phase) String() string { return string(p) }
+
+// Decision is what the operator decided about a proposal.
+type Decision string
+
+// The operator's decisions.
+const (
+	Approved    Decision = "approved"    // run this once
+	Always      Decision = "always"      // run this, and run read-only actions of the same verb without asking
+	Auto        Decision = "auto"        // ran without asking because its verb was always allowed
+	Denied      Decision = "denied"      // do not run; Reason says why
+	Edited      Decision = "edited"      // run the operator's line (Command) instead
+	Interjected Decision = "interjected" // the operator typed a message instead of deciding
+)
+
+// String returns the decision's name.
+func (d Decision) String() string { return string(d) }
+
+// Status is how a tool call was answered. Every call gets exactly one answer.
+type Status string
+
+// The answers a tool call can get.
+const (
+	Ran         Status = "ran"          // the action ran; ModelView is its output
+	Failed      Status = "failed"       // the action ran and failed; ModelView is the error
+	DeniedCall  Status = "denied"       // the operator denied it; Reason
+	Refused     Status = "refused"      // not supported or not parseable; Reason
+	NotExecuted Status = "not-executed" // mutating: never runs, recorded as a fix
+	Interrupted Status = "interjected"  // the operator typed a message while it was pending
+	Duplicate   Status = "duplicate"    // the same command already ran in this turn; not run again
+)
+
+// String returns the status's name.
+func (s Status) String() string { return string(s) }
+
+// Event is one journal line. Fields are used according to Kind.
+type Event struct {
+	Seq       int             `json:"seq"`
+	Time      time.Time       `json:"time"`
+	Kind      Kind            `json:"kind"`
+	Text      string          `json:"text,omitempty"`
+	CallID    string          `json:"callId,omitempty"`
+	Tool      string          `json:"tool,omitempty"`     // proposal: the tool the model called
+	Args      string          `json:"args,omitempty"`     // proposal: the raw JSON arguments (redacted)
+	Command   string          `json:"command,omitempty"`  // canonical command line (without "kubectl")
+	Reason    string          `json:"reason,omitempty"`   // model's reason, deny reason, refusal reason
+	Risk      string          `json:"risk,omitempty"`     // kube.Risk.String() of a proposal
+	Decision  Decision        `json:"decision,omitempty"` // decision events
+	Status    Status          `json:"status,omitempty"`   // result events; note subtypes
+	Output    string          `json:"output,omitempty"`   // result: file name of the full output, relative to the session directory
+	OutputSHA string          `json:"outputSha256,omitempty"`
+	Summary   string          `json:"summary,omitempty"`   // result: one line
+	ModelView string          `json:"modelView,omitempty"` // result: exactly what the model is shown
+	Phase     Phase           `json:"phase,omitempty"`
+	Title     string          `json:"title,omitempty"`    // report: one-line headline of the incident
+	Findings  json.RawMessage `json:"findings,omitempty"` // report: findings as JSON
+	Meta      *Meta           `json:"meta,omitempty"`     // start event only
+	Usage     *llm.Usage      `json:"usage,omitempty"`    // assistant: token usage of the call
+	Prev      string          `json:"prev"`               // hash of the previous event ("" for the first)
+	Hash      string          `json:"hash"`               // sha256 over Prev and this event
+}
+
+// StepKind says what the caller must do next.
+type StepKind int
+
+// The steps a caller can be asked to take.
+const (
+	// StepIdle: wait for the operator.
+	StepIdle StepKind = iota
+	// StepModel: call the model with Step.Request, then ModelReplied or ModelFailed.
+	StepModel
+	// StepApprove: show the approval card for Step.CallID / Step.Action,
+	// then Approve, Deny, Edit or Operator.
+	StepApprove
+	// StepRun: run Step.Action for Step.CallID, then ActionDone.
+	StepRun
+	// StepDone: the incident is resolved and nothing is pending.
+	StepDone
+)
+
+// String returns the step kind's name.
+func (k StepKind) String() string {
+	switch k {
+	case StepIdle:
+		return "idle"
+	case StepModel:
+		return "model"
+	case StepApprove:
+		return "approve"
+	case StepRun:
+		return "run"
+	case StepDone:
+		return "done"
+	}
+	return "unknown"
+}
+
+// Step is what should happen now, derived from the journal.
+type Step struct {
+	Kind    StepKind
+	Request llm.Request // StepModel
+	CallID  string      // StepApprove, StepRun
+	Action  kube.Action // StepApprove, StepRun: parsed and classified by kube.Parse
+	Reason  string      // StepApprove, StepRun: the model's reason for the proposal
+	Pending int         // StepApprove, StepRun: calls of the last reply still unanswered, this one included
+}
+
+// FirstResponse is the triage result handed to Report.
+type FirstResponse struct {
+	Markdown  string          // the six-section report shown to the operator
+	Findings  json.RawMessage // the findings as JSON (triage Report.JSON)
+	Title     string          // one-line headline for session lists
+	ModelText string          // the model's first answer, "" when none
+	Usage     *llm.Usage      // token usage of the call that wrote ModelText
+}
+
+// Options tune a session. Zero values mean the defaults.
+type Options struct {
+	// MaxSteps is the number of model replies allowed per operator turn (default 8).
+	MaxSteps int
+	// ContextTokens is the context budget of every request (default 32000).
+	ContextTokens int
+	// AlwaysAllowed lists verbs whose read-only actions run without asking.
+	AlwaysAllowed []string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Summary describes a saved session for listings.
+type Summary struct {
+	ID        string
+	Dir       string
+	Context   string
+	Namespace string
+	Model     string
+	Started   time.Time
+	Updated   time.Time
+	Phase     Phase
+	Title     string
+	Events    int
+	Err       string // why the session could not be read, "" when fine
+}
+
+// VerifyReport is the outcome of checking a journal's hash chain.
+type VerifyReport struct {
+	Events   int      // events checked
+	Outputs  int      // output files checked
+	LastHash string   // hash of the last event
+	Torn     bool     // the last line was a partial write (dropped, not a tampering sign)
+	Problems []string // one sentence per problem; empty when the record is intact
+}
+
+// OK reports whether the journal is intact.
+func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
