@@ -5,6 +5,7 @@ package llm
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -52,9 +53,10 @@ type Request struct {
 
 // Usage is the token accounting of one call.
 type Usage struct {
-	PromptTokens     int `json:"promptTokens"`
-	CompletionTokens int `json:"completionTokens"`
-	TotalTokens      int `json:"totalTokens"`
+	PromptTokens     int  `json:"promptTokens"`
+	CompletionTokens int  `json:"completionTokens"`
+	TotalTokens      int  `json:"totalTokens"`
+	Estimated        bool `json:"estimated,omitempty"` // counted locally: the endpoint reported none
 }
 
 // Reply is the assistant message a call produced.
@@ -62,13 +64,29 @@ type Reply struct {
 	Message      Message `json:"message"`
 	Usage        Usage   `json:"usage"`
 	FinishReason string  `json:"finishReason,omitempty"`
+	Model        string  `json:"model,omitempty"` // the model that answered, as the endpoint named it
 }
 
-// Retry tells the caller that a call failed and will be tried again.
+// Retry tells the caller that an attempt failed and the call will be tried
+// again after Wait. Text streamed before a Retry is void: the next attempt
+// streams the reply from its start.
 type Retry struct {
 	Attempt int           // 1 for the first retry
+	Of      int           // most retries the call will make
 	Wait    time.Duration // how long until the next attempt
-	Reason  string        // "429", "500", "connection reset", "timeout"
+	Reason  string        // "429", "500", "connection reset", "stalled", "timeout", "truncated stream"
+	Status  int           // HTTP status, 0 when the attempt got none
+}
+
+// String returns the notice for the operator, e.g. "retrying in 4 s (429, retry 1 of 4)".
+func (r Retry) String() string {
+	var wait string
+	if r.Wait < time.Second {
+		wait = fmt.Sprintf("%d ms", r.Wait.Milliseconds())
+	} else {
+		wait = fmt.Sprintf("%d s", int((r.Wait+time.Second/2)/time.Second))
+	}
+	return fmt.Sprintf("retrying in %s (%s, retry %d of %d)", wait, r.Reason, r.Attempt, r.Of)
 }
 
 // Delta is one streamed piece of a reply: text, or a retry notice.
