@@ -1,0 +1,276 @@
+package postmortem
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Format is the file format of an export.
+type Format string
+
+// The export formats.
+const (
+	Markdown Format = "markdown"
+	JSON     Format = "json"
+)
+
+// String returns the format's name.
+func (f Format) String() string { return string(f) }
+
+// Ext returns the file extension of the format, with its dot.
+func (f Format) Ext() string {
+	if f == JSON {
+		return ".json"
+	}
+	return ".md"
+}
+
+// ParseFormat reads a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "markdown", "md":
+		return Markdown, nil
+	case "json":
+		return JSON, nil
+	}
+	return "", fmt.Errorf("unknown format %q: use markdown or json", s)
+}
+
+// Render writes p in the format f.
+func Render(p *Postmortem, f Format) ([]byte, error) {
+	if f == JSON {
+		b, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			return nil, fmt.Errorf("encode postmortem as JSON: %w", err)
+		}
+		return append(b, '\n'), nil
+	}
+	return renderMarkdown(p), nil
+}
+
+const stamp = "2006-01-02 15:04:05Z"
+
+func ts(t time.Time) string { return t.UTC().Format(stamp) }
+
+func renderMarkdown(p *Postmortem) []byte {
+	l := labelsFor(p.Lang)
+	var b bytes.Buffer
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+
+	w("# %s: %s\n\n", l.title, mdText(p.Title))
+	w("| | |\n|---|---|\n")
+	row := func(k, v string) { w("| %s | %s |\n", k, cell(v)) }
+	row(l.status, p.Status)
+	row(l.date, ts(p.Date))
+	row(l.session, p.SessionID)
+	row(l.responders, orNone(l, strings.Join(p.Responders, ", ")))
+	row(l.cluster, clusterLine(l, p.Cluster))
+	row(l.model, p.Model)
+	row(l.journal, journalLine(l, p.Journal))
+	row(l.redactions, fmt.Sprint(p.Redactions))
+	b.WriteString("\n")
+
+	w("## %s\n\n%s\n\n%s\n\n", l.summary, drafted(l, p.Summary), p.Summary.Text)
+
+	w("## %s\n\n", l.impact)
+	if len(p.Impact.Objects) > 0 {
+		w("%s:\n\n", l.affected)
+		for _, o := range p.Impact.Objects {
+			w("- %s", mdText(o.Object))
+			if o.Problem != "" {
+				w(": %s", mdText(o.Problem))
+			}
+			if o.Available != nil && o.Desired != nil {
+				w(" (%s)", fmt.Sprintf(l.replicas, *o.Available, *o.Desired))
+			}
+			if o.Urgency != "" {
+				w(" — %s %s", l.urgency, o.Urgency)
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	for _, t := range p.Impact.Text {
+		w("- %s\n", mdText(t))
+	}
+	if len(p.Impact.Text) > 0 {
+		b.WriteString("\n")
+	}
+	w("%s: %s\n\n", l.duration, durationLine(l, p.Impact))
+
+	w("## %s\n\n", l.detection)
+	if len(p.Detection.Events) > 0 {
+		w("%s:\n\n", l.eventsCol)
+		for _, e := range p.Detection.Events {
+			w("- %s — %s\n", ts(e.First), mdText(e.line()))
+		}
+		b.WriteString("\n")
+	}
+	if p.Detection.Reported != nil {
+		w(l.reported+"\n\n", ts(*p.Detection.Reported))
+	}
+
+	w("## %s\n\n", l.timeline)
+	for _, e := range p.Timeline {
+		w("- %s — %s\n", ts(e.Time), mdText(e.Text))
+	}
+	b.WriteString("\n")
+
+	w("## %s\n\n", l.rootCause)
+	if p.RootCause.Statement != "" {
+		w("%s:\n\n%s\n\n", l.statement, quote(p.RootCause.Statement))
+	}
+	w("### %s\n\n%s\n\n%s\n\n", l.analysis, drafted(l, p.RootCause.Analysis), p.RootCause.Analysis.Text)
+
+	w("## %s\n\n", l.resolution)
+	if p.Resolution.Resolved && p.Resolution.Time != nil {
+		w(l.resolvedAt+"\n\n", ts(*p.Resolution.Time))
+	} else {
+		w("%s\n\n", l.notResolved)
+	}
+	w("### %s\n\n", l.fixes)
+	if len(p.Resolution.Fixes) == 0 {
+		w("%s\n\n", l.none)
+	}
+	for _, f := range p.Resolution.Fixes {
+		box := " "
+		if f.Status == FixApplied {
+			box = "x"
+		}
+		what := mdText(f.Text)
+		if f.Command != "" {
+			what = "`kubectl " + f.Command + "`"
+			if f.Text != "" {
+				what += " — " + mdText(f.Text)
+			}
+		}
+		w("- [%s] %s (%s; %s)\n", box, what, l.fixStatus(f.Status), l.fixSource(f.Source))
+	}
+	if len(p.Resolution.Fixes) > 0 {
+		b.WriteString("\n")
+	}
+
+	w("## %s\n\n%s\n\n", l.actions, drafted(l, p.ActionItems))
+	for _, it := range p.ActionItems.Items {
+		w("- [ ] %s\n", mdText(it))
+	}
+	w("\n## %s\n\n%s\n\n", l.lessons, drafted(l, p.Lessons))
+	for _, it := range p.Lessons.Items {
+		w("- %s\n", mdText(it))
+	}
+
+	w("\n## %s\n\n", l.appendix)
+	if len(p.Commands) == 0 {
+		w("%s\n", l.commandsNone)
+	}
+	for i, c := range p.Commands {
+		w("### %d. `kubectl %s`\n\n", i+1, c.Command)
+		w("%s · %s", ts(c.Time), c.Status)
+		if c.Summary != "" {
+			w(" · %s", mdText(c.Summary))
+		}
+		if c.OmittedLines > 0 {
+			w(" · %s", fmt.Sprintf(l.omitted, c.OmittedLines))
+		}
+		fence := fenceFor(c.Output)
+		w("\n\n%stext\n%s\n%s\n\n", fence, c.Output, fence)
+	}
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+func orNone(l labels, s string) string {
+	if s == "" {
+		return l.none
+	}
+	return s
+}
+
+func drafted(l labels, d Drafted) string {
+	s := l.draftedRules
+	if d.By == ByModel {
+		s = l.draftedModel
+	}
+	if d.Note != "" {
+		s += " _(" + mdText(d.Note) + ")_"
+	}
+	return s
+}
+
+func clusterLine(l labels, c Cluster) string {
+	ns := c.Namespace
+	if ns == "" {
+		ns = l.allNamespaces
+	}
+	parts := []string{c.Context}
+	if c.Name != "" && c.Name != c.Context {
+		parts = append(parts, c.Name)
+	}
+	if c.Server != "" {
+		parts = append(parts, c.Server)
+	}
+	s := strings.Join(parts, ", ") + " — " + ns
+	if c.Snapshot != "" {
+		s += " (" + l.snapshot + ": " + c.Snapshot + ")"
+	}
+	return s
+}
+
+func journalLine(l labels, j Journal) string {
+	if j.Verified {
+		return fmt.Sprintf(l.verified, j.Events)
+	}
+	return fmt.Sprintf(l.notVerified, strings.Join(j.Problems, "; "))
+}
+
+func durationLine(l labels, im Impact) string {
+	switch {
+	case im.Start != nil && im.End != nil:
+		return fmt.Sprintf("%s (%s %s → %s %s)", im.Duration.Round(time.Second), l.start, ts(*im.Start), l.end, ts(*im.End))
+	case im.Start != nil:
+		return fmt.Sprintf("%s (%s %s)", l.ongoing, l.start, ts(*im.Start))
+	}
+	return l.none
+}
+
+// mdText keeps text on one line and stops it from opening Markdown blocks.
+func mdText(s string) string {
+	s = oneLine(s, 2000)
+	if strings.HasPrefix(s, "#") || strings.HasPrefix(s, ">") {
+		s = `\` + s
+	}
+	return s
+}
+
+// cell makes text safe inside a table cell.
+func cell(s string) string { return strings.ReplaceAll(mdText(s), "|", `\|`) }
+
+// quote renders text as a Markdown block quote.
+func quote(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, ln := range lines {
+		lines[i] = "> " + ln
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fenceFor returns a code fence longer than any run of backticks in s.
+func fenceFor(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			if run > longest {
+				longest = run
+			}
+		} else {
+			run = 0
+		}
+	}
+	if longest < 3 {
+		return "```"
+	}
+	return strings.Repeat("`", longest+1)
+}
