@@ -1,0 +1,191 @@
+package triage
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// clusterInfo derives the bug-report cluster facts from what was gathered.
+func clusterInfo(version string, nodes []NodeFacts, systemDS []appsv1.DaemonSet, csi []string) ClusterInfo {
+	ci := ClusterInfo{Version: version, CSI: csi}
+	os, rt, kv := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, nf := range nodes {
+		n := nf.Node
+		info := n.Status.NodeInfo
+		count(os, info.OSImage)
+		count(rt, info.ContainerRuntimeVersion)
+		count(kv, info.KubeletVersion)
+		if isControlPlane(&n) {
+			ci.ControlPlaneNodes++
+		} else {
+			ci.WorkerNodes++
+		}
+	}
+	ci.OSImages, ci.Runtimes, ci.KubeletVersions = counted(os), counted(rt), counted(kv)
+	ci.Provider = guessProvider(version, nodes)
+	for _, d := range systemDS {
+		if name := cniName(d.Name); name != "" {
+			ci.CNI = append(ci.CNI, name+" "+imageTag(d.Spec.Template.Spec.Containers))
+		}
+	}
+	sort.Strings(ci.CNI)
+	return ci
+}
+
+func count(m map[string]int, s string) {
+	if s != "" {
+		m[s]++
+	}
+}
+
+// counted renders a tally as "value (n)" sorted by value; a single value with
+// no other has no count.
+func counted(m map[string]int) []string {
+	var out []string
+	for k, n := range m {
+		if len(m) == 1 {
+			out = append(out, k)
+		} else {
+			out = append(out, fmt.Sprintf("%s (%d)", k, n))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isControlPlane(n *corev1.Node) bool {
+	_, cp := n.Labels["node-role.kubernetes.io/control-plane"]
+	_, master := n.Labels["node-role.kubernetes.io/master"]
+	return cp || master
+}
+
+// guessProvider names the installer or cloud from the server version suffix,
+// node provider IDs and well-known node labels.
+func guessProvider(version string, nodes []NodeFacts) string {
+	v := strings.ToLower(version)
+	for _, s := range []struct{ sub, name string }{
+		{"+k0s", "k0s"}, {"+k3s", "k3s"}, {"+rke2", "rke2"}, {"-eks-", "Amazon EKS"},
+		{"-gke.", "Google GKE"}, {"+vmware", "VMware Tanzu"}, {"-aliyun", "Alibaba ACK"},
+	} {
+		if strings.Contains(v, s.sub) {
+			return s.name
+		}
+	}
+	for _, nf := range nodes {
+		n := nf.Node
+		id := n.Spec.ProviderID
+		switch {
+		case strings.HasPrefix(id, "aws://"):
+			return "AWS"
+		case strings.HasPrefix(id, "gce://"):
+			return "Google Cloud"
+		case strings.HasPrefix(id, "azure://"):
+			return "Azure"
+		case strings.HasPrefix(id, "kind://"):
+			return "kind"
+		case strings.HasPrefix(id, "digitalocean://"):
+			return "DigitalOcean"
+		case strings.HasPrefix(id, "openstack://"):
+			return "OpenStack"
+		case strings.HasPrefix(id, "k3s://"):
+			return "k3s"
+		}
+		for label, name := range map[string]string{
+			"eks.amazonaws.com/nodegroup":   "Amazon EKS",
+			"cloud.google.com/gke-nodepool": "Google GKE",
+			"kubernetes.azure.com/cluster":  "Azure AKS",
+			"minikube.k8s.io/name":          "minikube",
+			"node.k0sproject.io/role":       "k0s",
+			"microk8s.io/cluster":           "MicroK8s",
+		} {
+			if _, ok := n.Labels[label]; ok {
+				return name
+			}
+		}
+		if n.Annotations["kwok.x-k8s.io/node"] != "" {
+			return "kwok (simulated nodes)"
+		}
+		if n.Annotations["kubeadm.alpha.kubernetes.io/cri-socket"] != "" {
+			return "kubeadm"
+		}
+	}
+	return "unknown"
+}
+
+// cniName recognises the DaemonSet of a well-known CNI plugin.
+func cniName(ds string) string {
+	for _, c := range []struct{ prefix, name string }{
+		{"calico-node", "Calico"}, {"cilium", "Cilium"}, {"kube-router", "kube-router"},
+		{"kube-flannel", "Flannel"}, {"flannel", "Flannel"}, {"weave-net", "Weave Net"},
+		{"aws-node", "Amazon VPC CNI"}, {"antrea-agent", "Antrea"}, {"canal", "Canal"},
+		{"kube-ovn", "Kube-OVN"}, {"azure-cni", "Azure CNI"}, {"kindnet", "kindnet"},
+		{"ovnkube-node", "OVN-Kubernetes"},
+	} {
+		if strings.HasPrefix(ds, c.prefix) {
+			return c.name
+		}
+	}
+	return ""
+}
+
+func imageTag(cs []corev1.Container) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	img := cs[0].Image
+	if i := strings.LastIndex(img, ":"); i > strings.LastIndex(img, "/") {
+		return img[i+1:]
+	}
+	return ""
+}
+
+var (
+	reHex    = regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{9,}\b`)
+	reNumber = regexp.MustCompile(`\d+(\.\d+)?`)
+)
+
+// messagePattern masks the object's own name, UIDs, hashes and numbers so that
+// messages that differ only in those group together.
+func messagePattern(msg, name string) string {
+	if name != "" {
+		msg = strings.ReplaceAll(msg, name, "<name>")
+	}
+	msg = reHex.ReplaceAllString(msg, "<id>")
+	return reNumber.ReplaceAllString(strings.TrimSpace(msg), "#")
+}
+
+// human renders a quantity of a resource the way an operator reads it:
+// memory in Gi/Mi with one decimal, cpu in cores or millicores.
+func human(name corev1.ResourceName, q resource.Quantity) string {
+	switch name {
+	case corev1.ResourceCPU:
+		m := q.MilliValue()
+		if m%1000 == 0 {
+			return fmt.Sprintf("%d", m/1000)
+		}
+		return fmt.Sprintf("%dm", m)
+	case corev1.ResourceMemory, corev1.ResourceEphemeralStorage, corev1.ResourceStorage:
+		b := float64(q.Value())
+		neg := ""
+		if b < 0 {
+			neg, b = "-", -b
+		}
+		switch {
+		case b >= 1<<30 && int64(b)%(1<<30) == 0:
+			return fmt.Sprintf("%s%.0fGi", neg, b/(1<<30))
+		case b >= 1<<30:
+			return fmt.Sprintf("%s%.1fGi", neg, b/(1<<30))
+		case b >= 1<<20:
+			return fmt.Sprintf("%s%.0fMi", neg, b/(1<<20))
+		default:
+			return fmt.Sprintf("%s%.0f", neg, b)
+		}
+	}
+	return q.String()
+}

@@ -1,0 +1,322 @@
+package triage
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ReportVersion is the version of the report's JSON schema (docs/report-json.md).
+const ReportVersion = 1
+
+// Report is the first-response triage report: the facts in brief, the
+// findings, and optionally a model's answer next to them.
+type Report struct {
+	Version   int         `json:"version"`
+	Lang      string      `json:"lang"`
+	Collected time.Time   `json:"collected"`
+	Namespace string      `json:"namespace,omitempty"`
+	Cluster   ClusterInfo `json:"cluster"`
+	Summary   Summary     `json:"summary"`
+	// Urgency is the most urgent finding's urgency; "none" when nothing was found.
+	Urgency  string    `json:"urgency"`
+	Findings []Finding `json:"findings"`
+	// Events are the warning event groups, newest first.
+	Events []EventGroup `json:"events"`
+	Gaps   []string     `json:"gaps,omitempty"`
+	// Model is the model's answer, when one was asked.
+	Model *ModelAnswer `json:"model,omitempty"`
+}
+
+// Summary counts what was gathered and found.
+type Summary struct {
+	Nodes         int            `json:"nodes"`
+	NodesReady    int            `json:"nodesReady"`
+	Pods          int            `json:"pods"`
+	HealthyPods   int            `json:"healthyPods"`
+	ProblemPods   int            `json:"problemPods"`
+	WarningGroups int            `json:"warningGroups"`
+	Warnings      int            `json:"warnings"`
+	ByUrgency     map[string]int `json:"byUrgency"`
+}
+
+// ModelAnswer is the model-written six sections, kept apart from the rule findings.
+type ModelAnswer struct {
+	Model string `json:"model"`
+	Text  string `json:"text,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// Build analyses the facts and assembles the report in English.
+func Build(f *Facts) Report {
+	r := Report{
+		Version: ReportVersion, Lang: "en", Collected: f.Collected, Namespace: f.Namespace,
+		Cluster: f.Cluster, Findings: Analyze(f), Events: f.Events, Gaps: f.Gaps, Urgency: "none",
+	}
+	s := Summary{Nodes: len(f.Nodes), Pods: len(f.PodIndex), ProblemPods: len(f.Pods), WarningGroups: len(f.Events),
+		ByUrgency: map[string]int{}}
+	for _, nf := range f.Nodes {
+		if nodeReady(&nf.Node) {
+			s.NodesReady++
+		}
+	}
+	for _, p := range f.PodIndex {
+		if p.Ready && p.Phase == "Running" {
+			s.HealthyPods++
+		}
+	}
+	for _, g := range f.Events {
+		s.Warnings += g.Count
+	}
+	for c := Critical; c <= Low; c++ {
+		s.ByUrgency[c.String()] = 0
+	}
+	for _, fd := range r.Findings {
+		s.ByUrgency[fd.Urgency.String()]++
+	}
+	if len(r.Findings) > 0 {
+		r.Urgency = r.Findings[0].Urgency.String()
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	if r.Events == nil {
+		r.Events = []EventGroup{}
+	}
+	r.Summary = s
+	return r
+}
+
+// In returns the report with its rule text in lang ("en" or "ja").
+func (r Report) In(lang string) Report {
+	lang = langOf(lang)
+	fs := make([]Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		fs[i] = f.in(lang)
+	}
+	r.Findings, r.Lang = fs, lang
+	return r
+}
+
+// JSON renders the report in its stable, documented schema.
+func (r Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// urgencyName renders an urgency (or "none") for lang.
+func urgencyName(lang, u string) string {
+	if lang == "ja" {
+		return map[string]string{"critical": "緊急", "high": "高", "medium": "中", "low": "低", "none": "なし"}[u] + "（" + u + "）"
+	}
+	return strings.ToUpper(u)
+}
+
+// Markdown renders the six sections in lang ("en" or "ja") with no model; a
+// model's answer, when present, follows under its own label.
+func (r Report) Markdown(lang string) string {
+	lang = langOf(lang)
+	r = r.In(lang)
+	h := headings[lang]
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	scope := h["all"]
+	if r.Namespace != "" {
+		scope = fmt.Sprintf(h["ns"], r.Namespace)
+	}
+	p("# %s\n\n", h["title"])
+	p(h["scope"]+"\n\n", scope, r.Collected.UTC().Format(time.RFC3339), orUnknown(r.Cluster.Version),
+		r.Summary.Nodes, r.Summary.NodesReady, r.Summary.Pods, r.Summary.ProblemPods, r.Summary.WarningGroups, r.Summary.Warnings)
+	why := ""
+	if len(r.Findings) > 0 {
+		why = " — " + r.Findings[0].UrgencyRule
+	}
+	p(h["overall"]+"\n\n", urgencyName(lang, r.Urgency), why)
+	u := r.Summary.ByUrgency
+	p(h["counts"]+"\n\n", len(r.Findings), u["critical"], u["high"], u["medium"], u["low"])
+
+	p("## %s\n\n", h["s1"])
+	if len(r.Findings) == 0 {
+		p("%s\n\n", h["none"])
+	}
+	for i, f := range r.Findings {
+		p("### F%d [%s] %s — `%s`\n\n", i+1, urgencyName(lang, f.Urgency.String()), f.Object, f.Rule)
+		for _, e := range f.Evidence {
+			p("- %s\n", e)
+		}
+		p("\n")
+	}
+	section := func(title string, line func(Finding) string) {
+		p("## %s\n\n", title)
+		if len(r.Findings) == 0 {
+			p("%s\n", h["none"])
+		}
+		for i, f := range r.Findings {
+			p("- **F%d** %s\n", i+1, line(f))
+		}
+		p("\n")
+	}
+	section(h["s2"], func(f Finding) string { return f.Problem })
+	section(h["s3"], func(f Finding) string { return f.Cause })
+	p("## %s\n\n", h["s4"])
+	for i, f := range r.Findings {
+		p("- **F%d** %s\n", i+1, f.Impact.Summary)
+	}
+	p("- "+h["healthy"]+"\n\n", r.Summary.HealthyPods)
+	p("## %s\n\n", h["s5"])
+	p(h["overall"]+"\n\n", urgencyName(lang, r.Urgency), why)
+	for i, f := range r.Findings {
+		p("- **F%d** %s — %s\n", i+1, urgencyName(lang, f.Urgency.String()), f.UrgencyRule)
+	}
+	if len(r.Findings) > 0 {
+		p("\n")
+	}
+	p("## %s\n\n", h["s6"])
+	if len(r.Findings) > 0 {
+		p("%s\n\n", h["confirm"])
+		seen := map[string]bool{}
+		for _, f := range r.Findings {
+			for _, a := range f.NextActions {
+				if !seen[a] {
+					seen[a] = true
+					p("- `%s`\n", a)
+				}
+			}
+		}
+		p("\n%s\n\n", h["fixes"])
+		for i, f := range r.Findings {
+			for _, x := range f.Fixes {
+				p("- **F%d** %s\n", i+1, x)
+			}
+		}
+		p("\n")
+	} else {
+		p("%s\n\n", h["nothing"])
+	}
+	if len(r.Gaps) > 0 {
+		p("%s\n\n", h["gaps"])
+		for _, g := range r.Gaps {
+			p("- %s\n", g)
+		}
+		p("\n")
+	}
+	if r.Model != nil {
+		p("## %s\n\n", fmt.Sprintf(h["model"], r.Model.Model))
+		p("> %s\n\n", h["modelNote"])
+		if r.Model.Error != "" {
+			p("%s\n\n", fmt.Sprintf(h["modelErr"], r.Model.Error))
+		} else {
+			p("%s\n\n", strings.TrimSpace(r.Model.Text))
+		}
+	}
+	p("## %s\n\n", h["cluster"])
+	for _, line := range clusterLines(lang, r.Cluster) {
+		p("- %s\n", line)
+	}
+	p("\n## %s\n\n", fmt.Sprintf(h["events"], len(r.Events)))
+	if len(r.Events) == 0 {
+		p("%s\n", h["noEvents"])
+		return b.String()
+	}
+	p("| %s |\n|---|---|---|---|---|\n", h["eventCols"])
+	for i, g := range r.Events {
+		if i == maxEventRows {
+			p("\n%s\n", fmt.Sprintf(h["moreEvents"], len(r.Events)-i))
+			break
+		}
+		p("| %d | %s | %s | %s | %s |\n", g.Count, g.Last.UTC().Format(time.RFC3339), g.Object.short(), g.Reason, cell(g.Message))
+	}
+	return b.String()
+}
+
+// maxEventRows bounds the event table of the markdown report.
+const maxEventRows = 30
+
+func cell(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func orList(v []string, none string) string {
+	if len(v) == 0 {
+		return none
+	}
+	return strings.Join(v, ", ")
+}
+
+// clusterLines renders the cluster facts in the form of a Kubernetes bug report.
+func clusterLines(lang string, c ClusterInfo) []string {
+	h := headings[lang]
+	return []string{
+		h["cVersion"] + ": " + orUnknown(c.Version),
+		h["cProvider"] + ": " + orUnknown(c.Provider),
+		h["cOS"] + ": " + orList(c.OSImages, h["unknown"]),
+		h["cRuntime"] + ": " + orList(c.Runtimes, h["unknown"]),
+		h["cCNI"] + ": " + orList(c.CNI, h["notFound"]),
+		h["cCSI"] + ": " + orList(c.CSI, h["notFound"]),
+		fmt.Sprintf(h["cTopology"], c.ControlPlaneNodes, c.WorkerNodes),
+	}
+}
+
+var headings = map[string]map[string]string{
+	"en": {
+		"title": "First-response triage report", "all": "all namespaces", "ns": "namespace %s",
+		"scope":   "Scope: %s · collected %s · Kubernetes %s · nodes: %d (ready: %d) · pods: %d, with a problem: %d · warning groups: %d (events: %d)",
+		"overall": "**Overall urgency: %s**%s",
+		"counts":  "Findings: %d (critical %d, high %d, medium %d, low %d), found by deterministic rules without a model.",
+		"s1":      "1. Failure location and evidence", "s2": "2. Description of the failure", "s3": "3. Cause of the failure",
+		"s4": "4. Impact scope", "s5": "5. Urgency", "s6": "6. Other comments: advice and information still needed",
+		"none":      "No problem found.",
+		"healthy":   "%d pods are running and ready; they are not findings.",
+		"confirm":   "Read-only commands to confirm:",
+		"fixes":     "Fixes to consider (for a human to apply; kuberesponder changed nothing):",
+		"nothing":   "Nothing to do: no rule found a problem. If an alert fired, name the object it is about and look again.",
+		"gaps":      "Could not be gathered (the report may miss problems there):",
+		"model":     "Model-written analysis (%s)",
+		"modelNote": "Written by a model from the rule findings above; check it against their evidence.",
+		"modelErr":  "The model could not answer: %s",
+		"cluster":   "Cluster facts",
+		"events":    "Warning events (groups: %d)", "noEvents": "No warning events.",
+		"eventCols": "count | last seen | object | reason | message", "moreEvents": "… and %d more groups.",
+		"cVersion": "Kubernetes version", "cProvider": "Installer or provider", "cOS": "Node OS",
+		"cRuntime": "Container runtime", "cCNI": "CNI", "cCSI": "CSI drivers",
+		"cTopology": "Topology: %d control-plane nodes, %d workers", "unknown": "unknown", "notFound": "none found",
+	},
+	"ja": {
+		"title": "一次対応トリアージレポート", "all": "全名前空間", "ns": "名前空間 %s",
+		"scope":   "対象: %s · 収集時刻 %s · Kubernetes %s · ノード %d 台（Ready %d 台） · Pod %d 個（問題あり %d 個） · Warning イベント %d グループ（%d 件）",
+		"overall": "**全体の緊急度: %s**%s",
+		"counts":  "検出結果 %d 件（緊急 %d、高 %d、中 %d、低 %d）。モデルを使わず決定的なルールで検出しました。",
+		"s1":      "1. 障害箇所と根拠", "s2": "2. 障害の内容", "s3": "3. 障害の原因",
+		"s4": "4. 影響範囲", "s5": "5. 緊急度の判断", "s6": "6. その他のコメント（助言・判断に必要な追加情報）",
+		"none":      "問題は見つかりませんでした。",
+		"healthy":   "%d 個の Pod は Running かつ Ready であり、検出対象ではありません。",
+		"confirm":   "確認のための読み取り専用コマンド:",
+		"fixes":     "検討すべき修正（人が適用してください。kuberesponder は何も変更していません）:",
+		"nothing":   "対応は不要です: どのルールも問題を検出しませんでした。アラートが出ている場合は、その対象オブジェクトを指定して再確認してください。",
+		"gaps":      "収集できなかった情報（この範囲の問題は漏れている可能性があります）:",
+		"model":     "モデルによる分析（%s）",
+		"modelNote": "上のルール検出結果をもとにモデルが書いたものです。根拠と照らし合わせて確認してください。",
+		"modelErr":  "モデルが回答できませんでした: %s",
+		"cluster":   "クラスタ情報",
+		"events":    "Warning イベント（%d グループ）", "noEvents": "Warning イベントはありません。",
+		"eventCols": "回数 | 最終発生 | オブジェクト | 理由 | メッセージ", "moreEvents": "… ほか %d グループ。",
+		"cVersion": "Kubernetes バージョン", "cProvider": "インストール方法・プロバイダ", "cOS": "ノード OS",
+		"cRuntime": "コンテナランタイム", "cCNI": "CNI", "cCSI": "CSI ドライバ",
+		"cTopology": "構成: コントロールプレーン %d 台、ワーカー %d 台", "unknown": "不明", "notFound": "検出なし",
+	},
+}

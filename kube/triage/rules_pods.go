@@ -1,0 +1,348 @@
+package triage
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// pendingGrace is how long a pod may wait for the scheduler before a Pending
+// pod with no events and no condition becomes a finding.
+const pendingGrace = 30 * time.Second
+
+// index gives the rules fast lookups into the facts.
+type index struct {
+	f            *Facts
+	events       map[ObjectRef][]EventGroup // newest first
+	deployments  map[string]*appsv1.Deployment
+	replicaSets  map[string]*appsv1.ReplicaSet
+	statefulSets map[string]*appsv1.StatefulSet
+	daemonSets   map[string]*appsv1.DaemonSet
+	pvcs         map[string]*corev1.PersistentVolumeClaim
+	nodes        map[string]*NodeFacts
+}
+
+func newIndex(f *Facts) *index {
+	x := &index{
+		f: f, events: map[ObjectRef][]EventGroup{},
+		deployments: map[string]*appsv1.Deployment{}, replicaSets: map[string]*appsv1.ReplicaSet{},
+		statefulSets: map[string]*appsv1.StatefulSet{}, daemonSets: map[string]*appsv1.DaemonSet{},
+		pvcs: map[string]*corev1.PersistentVolumeClaim{}, nodes: map[string]*NodeFacts{},
+	}
+	for _, g := range f.Events {
+		x.events[g.Object] = append(x.events[g.Object], g)
+	}
+	for i := range f.Deployments {
+		d := &f.Deployments[i]
+		x.deployments[d.Namespace+"/"+d.Name] = d
+	}
+	for i := range f.ReplicaSets {
+		d := &f.ReplicaSets[i]
+		x.replicaSets[d.Namespace+"/"+d.Name] = d
+	}
+	for i := range f.StatefulSets {
+		d := &f.StatefulSets[i]
+		x.statefulSets[d.Namespace+"/"+d.Name] = d
+	}
+	for i := range f.DaemonSets {
+		d := &f.DaemonSets[i]
+		x.daemonSets[d.Namespace+"/"+d.Name] = d
+	}
+	for i := range f.PVCs {
+		d := &f.PVCs[i]
+		x.pvcs[d.Namespace+"/"+d.Name] = d
+	}
+	for i := range f.Nodes {
+		x.nodes[f.Nodes[i].Node.Name] = &f.Nodes[i]
+	}
+	return x
+}
+
+func (x *index) ownerRefsOf(o ObjectRef) []metav1.OwnerReference {
+	if o.Kind == "ReplicaSet" {
+		if rs := x.replicaSets[o.Namespace+"/"+o.Name]; rs != nil {
+			return rs.OwnerReferences
+		}
+	}
+	return nil
+}
+
+// latest returns the newest warning group about obj with one of the reasons.
+func (x *index) latest(obj ObjectRef, reasons ...string) *EventGroup {
+	for _, g := range x.events[obj] {
+		for _, r := range reasons {
+			if g.Reason == r {
+				return &g
+			}
+		}
+	}
+	return nil
+}
+
+func evLine(g *EventGroup) msg {
+	return m("ev.event", g.Line(), g.Count, g.First.Format(time.RFC3339), g.Last.Format(time.RFC3339))
+}
+
+// podRules finds what is wrong with each problem pod.
+func (x *index) podRules() []*draft {
+	var out []*draft
+	for i := range x.f.Pods {
+		p := &x.f.Pods[i]
+		d := x.podRule(p)
+		if d == nil {
+			continue
+		}
+		d.pod, d.object = p, podRef(p)
+		d.impact = x.podImpact(p)
+		d.actions = append([]string{
+			fmt.Sprintf("kubectl describe pod %s -n %s", p.Name, p.Namespace),
+			fmt.Sprintf("kubectl get events -n %s --field-selector involvedObject.name=%s", p.Namespace, p.Name),
+		}, d.actions...)
+		if len(d.impact.Owners) > 0 {
+			top := d.impact.Owners[len(d.impact.Owners)-1]
+			d.actions = append(d.actions, fmt.Sprintf("kubectl get %s %s -n %s -o wide", strings.ToLower(top.Kind), top.Name, p.Namespace))
+		}
+		d.mergeKey = podMergeKey(d.rule, d.impact, p, d.cause)
+		out = append(out, d)
+	}
+	return out
+}
+
+func (x *index) podRule(p *corev1.Pod) *draft {
+	ref := podRef(p)
+	if owned(p, "Job") && p.Status.Phase == corev1.PodFailed {
+		return nil // the Job's finding tells it
+	}
+	if p.Status.Phase == corev1.PodPending && p.Spec.NodeName == "" {
+		return x.unscheduled(p, ref)
+	}
+	if d := x.containerRule(p, ref); d != nil {
+		return d
+	}
+	switch {
+	case p.Status.Phase == corev1.PodFailed:
+		reason := p.Status.Reason
+		if reason == "" {
+			reason = "Failed"
+		}
+		return &draft{rule: "pod/failed", base: Medium, baseWhy: m("urg.podFailed"),
+			problem:  m("pod.failed.problem", ref.Name, reason),
+			cause:    m("pod.failed.cause", reason, p.Status.Message),
+			evidence: []msg{m("ev.field", "status.reason", reason), m("ev.field", "status.message", p.Status.Message)},
+			fixes:    []msg{m("pod.failed.fix")}}
+	case p.Status.Phase == corev1.PodPending:
+		d := &draft{rule: "pod/not-started", base: Medium, baseWhy: m("urg.pod"),
+			problem: m("pod.notStarted.problem", ref.Name, p.Spec.NodeName),
+			cause:   m("pod.notStarted.cause"), fixes: []msg{m("pod.notStarted.fix")}}
+		if g := x.latest(ref, "FailedMount", "FailedAttachVolume", "FailedCreatePodSandBox"); g != nil {
+			d.rule, d.cause = "pod/volume-or-sandbox", m("pod.mount.cause", g.Reason, g.Message)
+			d.evidence = append(d.evidence, evLine(g))
+		}
+		if nf := x.nodes[p.Spec.NodeName]; nf != nil && !nodeReady(&nf.Node) {
+			d.cause = m("pod.onNotReady.cause", p.Spec.NodeName)
+		}
+		return d
+	case !podReady(p):
+		d := &draft{rule: "pod/not-ready", base: Medium, baseWhy: m("urg.pod"),
+			problem: m("pod.notReady.problem", ref.Name), cause: m("pod.notReady.cause"),
+			fixes: []msg{m("pod.notReady.fix")}}
+		if g := x.latest(ref, "Unhealthy"); g != nil {
+			d.cause = m("pod.unhealthy.cause", g.Message)
+			d.evidence = append(d.evidence, evLine(g))
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady {
+				d.evidence = append(d.evidence, m("ev.condition", "Ready", string(c.Status), c.Reason, c.Message))
+			}
+		}
+		return d
+	}
+	return nil
+}
+
+// containerRule looks at container statuses: a CrashLoopBackOff pod's phase is Running.
+func (x *index) containerRule(p *corev1.Pod, ref ObjectRef) *draft {
+	statuses := append(append([]corev1.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
+	for _, cs := range statuses {
+		w := cs.State.Waiting
+		if w == nil {
+			continue
+		}
+		ev := []msg{m("ev.waiting", cs.Name, w.Reason, w.Message)}
+		switch w.Reason {
+		case "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull":
+			if g := x.latest(ref, "Failed", "ErrImagePull", "BackOff"); g != nil {
+				ev = append(ev, evLine(g))
+			}
+			return &draft{rule: "image/pull-failed", base: High, baseWhy: m("urg.pod"),
+				problem: m("img.problem", ref.Name, cs.Name, cs.Image), cause: m("img.cause", cs.Image, w.Reason),
+				evidence: ev, fixes: []msg{m("img.fix1", cs.Image), m("img.fix2")}}
+		case "CrashLoopBackOff":
+			last := cs.LastTerminationState.Terminated
+			rule, cause := "container/crash-loop", m("crash.cause", cs.Name)
+			if last != nil {
+				ev = append(ev, m("ev.terminated", cs.Name, last.Reason, int(last.ExitCode), cs.RestartCount, last.FinishedAt.Format(time.RFC3339), last.Message))
+				cause = m("crash.causeExit", cs.Name, last.Reason, int(last.ExitCode))
+				if last.Reason == "OOMKilled" {
+					rule, cause = "container/oom-killed", m("oom.cause", cs.Name, limitOf(p, cs.Name))
+				}
+			}
+			if g := x.latest(ref, "BackOff"); g != nil {
+				ev = append(ev, evLine(g))
+			}
+			fixes := []msg{m("crash.fix1"), m("crash.fix2")}
+			if rule == "container/oom-killed" {
+				fixes = []msg{m("oom.fix1", cs.Name), m("oom.fix2")}
+			}
+			return &draft{rule: rule, base: High, baseWhy: m("urg.pod"),
+				problem: m("crash.problem", ref.Name, cs.Name, cs.RestartCount), cause: cause, evidence: ev,
+				fixes:   fixes,
+				actions: []string{fmt.Sprintf("kubectl logs %s -n %s -c %s --previous", p.Name, p.Namespace, cs.Name)}}
+		case "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
+			return &draft{rule: "container/config-error", base: High, baseWhy: m("urg.pod"),
+				problem: m("cfg.problem", ref.Name, cs.Name, w.Reason), cause: m("cfg.cause", w.Message),
+				evidence: ev, fixes: []msg{m("cfg.fix")}}
+		}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		last := cs.LastTerminationState.Terminated
+		if cs.RestartCount > 0 && last != nil && last.Reason == "OOMKilled" {
+			return &draft{rule: "container/oom-killed", base: Medium, baseWhy: m("urg.restarting"),
+				problem:  m("crash.problem", ref.Name, cs.Name, cs.RestartCount),
+				cause:    m("oom.cause", cs.Name, limitOf(p, cs.Name)),
+				evidence: []msg{m("ev.terminated", cs.Name, last.Reason, int(last.ExitCode), cs.RestartCount, last.FinishedAt.Format(time.RFC3339), last.Message)},
+				fixes:    []msg{m("oom.fix1", cs.Name), m("oom.fix2")},
+				actions:  []string{fmt.Sprintf("kubectl logs %s -n %s -c %s --previous", p.Name, p.Namespace, cs.Name)}}
+		}
+	}
+	return nil
+}
+
+func limitOf(p *corev1.Pod, container string) string {
+	for _, c := range p.Spec.Containers {
+		if c.Name == container {
+			if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+				return q.String()
+			}
+		}
+	}
+	return "-"
+}
+
+func owned(p *corev1.Pod, kind string) bool {
+	for _, o := range p.OwnerReferences {
+		if o.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// unscheduled explains a pod the scheduler has not placed.
+func (x *index) unscheduled(p *corev1.Pod, ref ObjectRef) *draft {
+	var ev []msg
+	text := ""
+	if g := x.latest(ref, "FailedScheduling"); g != nil {
+		text = g.Message
+		ev = append(ev, evLine(g))
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			if text == "" {
+				text = c.Message
+				ev = append(ev, m("ev.condition", "PodScheduled", string(c.Status), c.Reason, c.Message), m("ev.noEvent"))
+			}
+		}
+	}
+	if text == "" {
+		if len(p.Spec.SchedulingGates) > 0 {
+			return &draft{rule: "scheduling/gated", base: Low, baseWhy: m("urg.pod"),
+				problem: m("sched.problem", ref.Name), cause: m("gated.cause", p.Spec.SchedulingGates[0].Name),
+				evidence: []msg{m("ev.field", "spec.schedulingGates", p.Spec.SchedulingGates[0].Name)}, fixes: []msg{m("gated.fix")}}
+		}
+		age := x.f.Collected.Sub(p.CreationTimestamp.Time)
+		if age < pendingGrace {
+			return nil
+		}
+		sched := p.Spec.SchedulerName
+		if sched == "" {
+			sched = corev1.DefaultSchedulerName
+		}
+		return &draft{rule: "pod/pending-no-events", base: High, baseWhy: m("urg.pod"),
+			problem:  m("noev.problem", ref.Name, age.Round(time.Second).String()),
+			cause:    m("noev.cause", sched),
+			evidence: []msg{m("ev.field", "status.phase", "Pending"), m("ev.field", "spec.nodeName", "<none>"), m("ev.field", "spec.schedulerName", sched), m("ev.noEvents")},
+			fixes:    []msg{m("noev.fix1", sched), m("noev.fix2")},
+			actions:  []string{"kubectl get pods -n kube-system", fmt.Sprintf("kubectl get pod %s -n %s -o yaml", p.Name, p.Namespace)}}
+	}
+	return x.schedulingRule(p, ref, text, ev)
+}
+
+// schedItem is one "N reason" part of a FailedScheduling message.
+type schedItem struct {
+	count  int
+	reason string
+}
+
+// parseScheduling splits "0/2 nodes are available: 2 Insufficient memory, 1 node(s) had ... . preemption: ..."
+func parseScheduling(text string) []schedItem {
+	if i := strings.Index(text, " preemption:"); i >= 0 {
+		text = text[:i]
+	}
+	if i := strings.Index(text, "nodes are available:"); i >= 0 {
+		text = text[i+len("nodes are available:"):]
+	}
+	text = strings.TrimSuffix(strings.TrimSpace(text), ".")
+	var out []schedItem
+	for _, part := range strings.Split(text, ", ") {
+		part = strings.TrimSpace(part)
+		n, rest := 0, part
+		if sp := strings.IndexByte(part, ' '); sp > 0 {
+			if v, err := strconv.Atoi(part[:sp]); err == nil {
+				n, rest = v, part[sp+1:]
+			}
+		}
+		if rest != "" {
+			out = append(out, schedItem{n, rest})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].count > out[j].count })
+	return out
+}
+
+// schedRule maps one reason of the scheduler to a rule id.
+func schedRule(reason string) string {
+	switch {
+	case strings.Contains(reason, "Insufficient memory"):
+		return "scheduling/insufficient-memory"
+	case strings.Contains(reason, "Insufficient cpu"):
+		return "scheduling/insufficient-cpu"
+	case strings.HasPrefix(reason, "Insufficient "):
+		return "scheduling/insufficient-resource"
+	case strings.Contains(reason, "node affinity/selector"), strings.Contains(reason, "match node selector"):
+		return "scheduling/node-selector-mismatch"
+	case strings.Contains(reason, "untolerated taint"), strings.Contains(reason, "taint"):
+		return "scheduling/untolerated-taint"
+	case strings.Contains(reason, "unbound") && strings.Contains(reason, "PersistentVolumeClaim"):
+		return "scheduling/unbound-pvc"
+	case strings.Contains(reason, "free ports"):
+		return "scheduling/host-port-conflict"
+	case strings.Contains(reason, "Too many pods"):
+		return "scheduling/too-many-pods"
+	case strings.Contains(reason, "unschedulable"):
+		return "scheduling/node-unschedulable"
+	case strings.Contains(reason, "volume node affinity"):
+		return "scheduling/volume-node-affinity"
+	case strings.Contains(reason, "pod affinity"), strings.Contains(reason, "anti-affinity"):
+		return "scheduling/pod-affinity"
+	case strings.Contains(reason, "topology spread"):
+		return "scheduling/topology-spread"
+	}
+	return "scheduling/unschedulable"
+}

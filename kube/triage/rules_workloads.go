@@ -1,0 +1,443 @@
+package triage
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// workloadRules finds controllers that cannot create pods, stuck rollouts
+// and controllers short of replicas that no pod finding explains.
+func (x *index) workloadRules(pods []*draft) []*draft {
+	explained := map[ObjectRef]bool{} // owners some pod finding already covers
+	for _, d := range pods {
+		for _, o := range d.impact.Owners {
+			explained[o] = true
+		}
+	}
+	var out []*draft
+	for i := range x.f.ReplicaSets {
+		rs := &x.f.ReplicaSets[i]
+		ref := ObjectRef{Kind: "ReplicaSet", Namespace: rs.Namespace, Name: rs.Name}
+		if d := x.failedCreate(ref, rsFailure(rs)); d != nil {
+			out = append(out, d)
+			explained[ref] = true
+			for _, o := range d.impact.Owners {
+				explained[o] = true
+			}
+		}
+	}
+	for i := range x.f.StatefulSets {
+		s := &x.f.StatefulSets[i]
+		ref := ObjectRef{Kind: "StatefulSet", Namespace: s.Namespace, Name: s.Name}
+		if d := x.failedCreate(ref, ""); d != nil {
+			out = append(out, d)
+			explained[ref] = true
+		} else if !explained[ref] && s.Status.AvailableReplicas < replicas(s.Spec.Replicas) {
+			out = append(out, x.short(ref, int(s.Status.AvailableReplicas), int(replicas(s.Spec.Replicas))))
+		}
+	}
+	for i := range x.f.DaemonSets {
+		s := &x.f.DaemonSets[i]
+		ref := ObjectRef{Kind: "DaemonSet", Namespace: s.Namespace, Name: s.Name}
+		if d := x.failedCreate(ref, ""); d != nil {
+			out = append(out, d)
+			explained[ref] = true
+		} else if !explained[ref] && s.Status.NumberAvailable < s.Status.DesiredNumberScheduled {
+			out = append(out, x.short(ref, int(s.Status.NumberAvailable), int(s.Status.DesiredNumberScheduled)))
+		}
+	}
+	for i := range x.f.Deployments {
+		dep := &x.f.Deployments[i]
+		ref := ObjectRef{Kind: "Deployment", Namespace: dep.Namespace, Name: dep.Name}
+		if d := x.rollout(dep, ref, pods); d != nil {
+			out = append(out, d)
+		} else if !explained[ref] && dep.Status.AvailableReplicas < replicas(dep.Spec.Replicas) && dep.DeletionTimestamp == nil {
+			out = append(out, x.short(ref, int(dep.Status.AvailableReplicas), int(replicas(dep.Spec.Replicas))))
+		}
+	}
+	return out
+}
+
+func rsFailure(rs *appsv1.ReplicaSet) string {
+	for _, c := range rs.Status.Conditions {
+		if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
+			return c.Message
+		}
+	}
+	return ""
+}
+
+// failedCreate explains a controller whose pods the API server refused.
+func (x *index) failedCreate(ref ObjectRef, condition string) *draft {
+	g := x.latest(ref, "FailedCreate")
+	text := condition
+	var ev []msg
+	if g != nil {
+		text = g.Message
+		ev = append(ev, evLine(g))
+	}
+	if condition != "" {
+		ev = append(ev, m("ev.condition", "ReplicaFailure", "True", "FailedCreate", condition))
+	}
+	if text == "" {
+		return nil
+	}
+	rule, cause, fix := "workload/failed-create", m("fc.cause", text), m("fc.fix")
+	switch {
+	case strings.Contains(text, "exceeded quota"):
+		rule, cause, fix = "workload/failed-create-quota", m("fc.quota.cause", text), m("fc.quota.fix")
+		for _, q := range x.f.Quotas {
+			if q.Namespace == ref.Namespace && strings.Contains(text, q.Name) {
+				ev = append(ev, quotaEvidence(&q)...)
+			}
+		}
+	case strings.Contains(text, "LimitRange"), strings.Contains(text, "usage per Container"), strings.Contains(text, "usage per Pod"),
+		strings.Contains(text, "limit to request ratio"):
+		rule, cause, fix = "workload/failed-create-limitrange", m("fc.limit.cause", text), m("fc.limit.fix")
+	case strings.Contains(text, "admission webhook"), strings.Contains(text, "PodSecurity"), strings.Contains(text, "denied"),
+		strings.Contains(text, "forbidden"):
+		rule, cause, fix = "workload/failed-create-admission", m("fc.admission.cause", text), m("fc.admission.fix")
+	}
+	im := Impact{Owners: append([]ObjectRef{ref}, x.owners(ref.Namespace, x.ownerRefsOf(ref))...)}
+	im.Available, im.Desired = x.availability(im.Owners)
+	if ref.Kind != "ReplicaSet" {
+		im.Owners = []ObjectRef{ref}
+		im.Available, im.Desired = x.availability(im.Owners)
+	}
+	return &draft{rule: rule, object: ref, base: High, baseWhy: m("urg.failedCreate"),
+		problem: m("fc.problem", ref.String()), cause: cause, evidence: ev, fixes: []msg{fix}, impact: im,
+		actions: []string{
+			fmt.Sprintf("kubectl describe %s %s -n %s", strings.ToLower(ref.Kind), ref.Name, ref.Namespace),
+			fmt.Sprintf("kubectl get resourcequota,limitrange -n %s", ref.Namespace),
+		}}
+}
+
+// rollout explains a Deployment whose rollout is stuck or blocked by its new pods.
+func (x *index) rollout(dep *appsv1.Deployment, ref ObjectRef, pods []*draft) *draft {
+	var newRS *appsv1.ReplicaSet
+	oldReplicas := int32(0)
+	rev := dep.Annotations["deployment.kubernetes.io/revision"]
+	for i := range x.f.ReplicaSets {
+		rs := &x.f.ReplicaSets[i]
+		if rs.Namespace != dep.Namespace || !ownedBy(rs.OwnerReferences, "Deployment", dep.Name) {
+			continue
+		}
+		if rev != "" && rs.Annotations["deployment.kubernetes.io/revision"] == rev {
+			newRS = rs
+		} else {
+			oldReplicas += rs.Status.Replicas
+		}
+	}
+	var ev []msg
+	stuck := false
+	for _, c := range dep.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" {
+			stuck = true
+			ev = append(ev, m("ev.condition", "Progressing", "False", c.Reason, c.Message))
+		}
+	}
+	var blocker *draft
+	if newRS != nil && oldReplicas > 0 {
+		for _, d := range pods {
+			if len(d.impact.Owners) > 0 && d.impact.Owners[0].Name == newRS.Name && d.impact.Owners[0].Namespace == newRS.Namespace {
+				blocker = d
+				break
+			}
+		}
+	}
+	if !stuck && blocker == nil {
+		return nil
+	}
+	d := &draft{rule: "workload/rollout-stuck", object: ref, base: High, baseWhy: m("urg.rollout"),
+		problem: m("rollout.problem", ref.String()), cause: m("rollout.cause"), evidence: ev,
+		fixes: []msg{m("rollout.fix1"), m("rollout.fix2"), m("rollout.fix3")},
+		actions: []string{
+			fmt.Sprintf("kubectl rollout status deployment/%s -n %s", dep.Name, dep.Namespace),
+			fmt.Sprintf("kubectl get replicasets -n %s -l %s", dep.Namespace, selectorString(dep)),
+		}}
+	if newRS != nil {
+		d.evidence = append(d.evidence, m("ev.newRS", newRS.Name, int(newRS.Status.ReadyReplicas), int(replicas(newRS.Spec.Replicas)), int(oldReplicas)))
+	}
+	if blocker != nil {
+		if !stuck {
+			d.rule, d.base, d.baseWhy = "workload/rollout-blocked", Medium, m("urg.rolloutOld")
+		}
+		d.cause = m("rollout.blocked", blocker.object.Name, blocker.cause)
+		d.evidence = append(d.evidence, m("ev.blocker", blocker.object.Name, blocker.rule))
+	}
+	d.impact = Impact{Owners: []ObjectRef{ref}}
+	d.impact.Available, d.impact.Desired = x.availability(d.impact.Owners)
+	return d
+}
+
+func selectorString(dep *appsv1.Deployment) string {
+	if dep.Spec.Selector == nil {
+		return ""
+	}
+	return labels.Set(dep.Spec.Selector.MatchLabels).String()
+}
+
+func ownedBy(refs []metav1.OwnerReference, kind, name string) bool {
+	for _, r := range refs {
+		if r.Kind == kind && r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// short is a controller with fewer available replicas than desired and no other finding.
+func (x *index) short(ref ObjectRef, available, desired int) *draft {
+	im := Impact{Owners: []ObjectRef{ref}, Available: available, Desired: desired}
+	var ev []msg
+	for _, g := range x.events[ref] {
+		ev = append(ev, evLine(&g))
+	}
+	ev = append(ev, m("ev.replicas", available, desired))
+	return &draft{rule: "workload/replicas-short", object: ref, base: Medium, baseWhy: m("urg.short"),
+		problem: m("short.problem", ref.String(), available, desired), cause: m("short.cause"),
+		evidence: ev, fixes: []msg{m("short.fix")}, impact: im,
+		actions: []string{fmt.Sprintf("kubectl describe %s %s -n %s", strings.ToLower(ref.Kind), ref.Name, ref.Namespace),
+			fmt.Sprintf("kubectl get pods -n %s -o wide", ref.Namespace)}}
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// nodeRules finds NotReady nodes, pressure conditions and cordoned nodes.
+func (x *index) nodeRules() []*draft {
+	var out []*draft
+	for _, nf := range x.f.Nodes {
+		n := nf.Node
+		if n.CreationTimestamp.IsZero() && len(n.Status.Conditions) == 0 {
+			continue // only known from pods bound to it
+		}
+		ref := ObjectRef{Kind: "Node", Name: n.Name}
+		im := Impact{Nodes: []string{n.Name}, Pods: nf.PodCount}
+		actions := []string{"kubectl describe node " + n.Name, fmt.Sprintf("kubectl get pods -A --field-selector spec.nodeName=%s -o wide", n.Name)}
+		for _, c := range n.Status.Conditions {
+			ev := []msg{m("ev.condition", string(c.Type), string(c.Status), c.Reason, c.Message),
+				m("ev.since", c.LastTransitionTime.UTC().Format(time.RFC3339)), m("ev.podsOn", nf.PodCount)}
+			switch {
+			case c.Type == corev1.NodeReady && c.Status != corev1.ConditionTrue:
+				out = append(out, &draft{rule: "node/not-ready", object: ref, base: High, baseWhy: m("urg.nodeNotReady", nf.PodCount),
+					problem: m("node.notReady.problem", n.Name, string(c.Status)), cause: m("node.notReady.cause", c.Reason, c.Message),
+					evidence: ev, fixes: []msg{m("node.notReady.fix1"), m("node.notReady.fix2")}, impact: im, actions: actions})
+			case (c.Type == corev1.NodeMemoryPressure || c.Type == corev1.NodeDiskPressure || c.Type == corev1.NodePIDPressure ||
+				c.Type == corev1.NodeNetworkUnavailable) && c.Status == corev1.ConditionTrue:
+				out = append(out, &draft{rule: "node/pressure", object: ref, base: Medium, baseWhy: m("urg.pressure"),
+					problem: m("node.pressure.problem", n.Name, string(c.Type)), cause: m("node.pressure.cause", string(c.Type), c.Message),
+					evidence: ev, fixes: []msg{m("node.pressure.fix")}, impact: im, actions: actions})
+			}
+		}
+		if n.Spec.Unschedulable {
+			out = append(out, &draft{rule: "node/cordoned", object: ref, base: Low, baseWhy: m("urg.cordoned"),
+				problem: m("node.cordoned.problem", n.Name), cause: m("node.cordoned.cause"),
+				evidence: []msg{m("ev.field", "spec.unschedulable", "true")}, fixes: []msg{m("cordoned.fix")}, impact: im, actions: actions})
+		}
+	}
+	return out
+}
+
+// storageRules finds claims that are not bound.
+func (x *index) storageRules() []*draft {
+	var out []*draft
+	defaultClass := ""
+	classes := map[string]bool{}
+	for _, c := range x.f.StorageClasses {
+		classes[c.Name] = true
+		if c.Default {
+			defaultClass = c.Name
+		}
+	}
+	for i := range x.f.PVCs {
+		c := &x.f.PVCs[i]
+		ref := ObjectRef{Kind: "PersistentVolumeClaim", Namespace: c.Namespace, Name: c.Name}
+		class := ""
+		if c.Spec.StorageClassName != nil {
+			class = *c.Spec.StorageClassName
+		}
+		ev := []msg{m("ev.field", "status.phase", string(c.Status.Phase)), m("ev.field", "spec.storageClassName", orNone(class))}
+		for _, g := range x.events[ref] {
+			ev = append(ev, evLine(&g))
+		}
+		d := &draft{rule: "storage/pvc-pending", object: ref, base: Medium, baseWhy: m("urg.pvc"),
+			problem: m("pvc.problem", ref.String(), string(c.Status.Phase)), evidence: ev,
+			actions: []string{fmt.Sprintf("kubectl describe pvc %s -n %s", c.Name, c.Namespace), "kubectl get storageclass,pv"}}
+		switch {
+		case c.Status.Phase == corev1.ClaimLost:
+			d.rule, d.base, d.cause, d.fixes = "storage/pvc-lost", High, m("pvc.lost.cause"), []msg{m("pvc.lost.fix")}
+		case class == "" && (c.Spec.StorageClassName != nil || defaultClass == ""):
+			d.cause, d.fixes = m("pvc.noClass.cause"), []msg{m("pvc.noClass.fix1"), m("pvc.noClass.fix2")}
+		case class != "" && !classes[class] && len(x.f.StorageClasses) > 0:
+			d.cause, d.fixes = m("pvc.missingClass.cause", class), []msg{m("pvc.missingClass.fix", class)}
+		default:
+			d.cause, d.fixes = m("pvc.provision.cause", orNone(class)), []msg{m("pvc.provision.fix")}
+		}
+		for _, p := range x.f.PodIndex {
+			if p.Namespace == c.Namespace && x.podUsesClaim(p, c.Name) {
+				d.impact.Pods++
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func (x *index) podUsesClaim(b PodBrief, claim string) bool {
+	for i := range x.f.Pods {
+		p := &x.f.Pods[i]
+		if p.Namespace != b.Namespace || p.Name != b.Name {
+			continue
+		}
+		for _, v := range p.Spec.Volumes {
+			if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == claim {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return s
+}
+
+// serviceRules finds Services with a selector and no ready endpoint.
+func (x *index) serviceRules() []*draft {
+	var out []*draft
+	for _, s := range x.f.Services {
+		svc := s.Service
+		if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName || s.ReadyEndpoints > 0 {
+			continue
+		}
+		ref := ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name}
+		sel := labels.SelectorFromSet(svc.Spec.Selector)
+		matched, ready := 0, 0
+		for _, p := range x.f.PodIndex {
+			if p.Namespace == svc.Namespace && sel.Matches(labels.Set(p.Labels)) {
+				matched++
+				if p.Ready {
+					ready++
+				}
+			}
+		}
+		ev := []msg{m("ev.selector", sel.String()), m("ev.endpoints", s.ReadyEndpoints, s.Endpoints), m("ev.matched", matched, ready)}
+		d := &draft{rule: "service/no-ready-endpoints", object: ref, base: High, baseWhy: m("urg.service"),
+			problem: m("svc.problem", ref.String()), cause: m("svc.notReady.cause", matched), evidence: ev,
+			fixes: []msg{m("svc.notReady.fix")}, impact: Impact{Services: []ObjectRef{ref}, Pods: matched},
+			actions: []string{fmt.Sprintf("kubectl describe service %s -n %s", svc.Name, svc.Namespace),
+				fmt.Sprintf("kubectl get pods -n %s -l %s --show-labels", svc.Namespace, sel.String()),
+				fmt.Sprintf("kubectl get endpointslices -n %s -l kubernetes.io/service-name=%s", svc.Namespace, svc.Name)}}
+		if matched == 0 {
+			d.rule, d.cause, d.fixes = "service/no-matching-pods", m("svc.noPods.cause", sel.String()), []msg{m("svc.noPods.fix")}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func jobFailed(j *batchv1.Job) *batchv1.JobCondition {
+	for i, c := range j.Status.Conditions {
+		if (c.Type == batchv1.JobFailed || c.Type == batchv1.JobFailureTarget) && c.Status == corev1.ConditionTrue {
+			return &j.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// jobRules finds failed Jobs, with their failed pods' last termination.
+func (x *index) jobRules() []*draft {
+	var out []*draft
+	for i := range x.f.Jobs {
+		j := &x.f.Jobs[i]
+		c := jobFailed(j)
+		if c == nil {
+			continue
+		}
+		ref := ObjectRef{Kind: "Job", Namespace: j.Namespace, Name: j.Name}
+		ev := []msg{m("ev.condition", string(c.Type), string(c.Status), c.Reason, c.Message), m("ev.jobCounts", int(j.Status.Failed), int(j.Status.Succeeded))}
+		for _, g := range x.events[ref] {
+			ev = append(ev, evLine(&g))
+		}
+		for k := range x.f.Pods {
+			p := &x.f.Pods[k]
+			if p.Namespace != j.Namespace || !ownedBy(p.OwnerReferences, "Job", j.Name) {
+				continue
+			}
+			for _, cs := range p.Status.ContainerStatuses {
+				if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
+					ev = append(ev, m("ev.jobPod", p.Name, cs.Name, t.Reason, int(t.ExitCode)))
+				}
+			}
+		}
+		im := Impact{Owners: x.owners(j.Namespace, j.OwnerReferences)}
+		out = append(out, &draft{rule: "job/failed", object: ref, base: Medium, baseWhy: m("urg.job"),
+			problem: m("job.problem", ref.String(), c.Reason), cause: m("job.cause", c.Reason, c.Message),
+			evidence: capLines(ev), fixes: []msg{m("job.fix")}, impact: im,
+			actions: []string{fmt.Sprintf("kubectl describe job %s -n %s", j.Name, j.Namespace),
+				fmt.Sprintf("kubectl logs job/%s -n %s", j.Name, j.Namespace)}})
+	}
+	return out
+}
+
+// quotaRules reports ResourceQuotas at their limit that no FailedCreate finding already names.
+func (x *index) quotaRules(ds []*draft) []*draft {
+	var out []*draft
+	for i := range x.f.Quotas {
+		q := &x.f.Quotas[i]
+		named := false
+		for _, d := range ds {
+			if d.rule == "workload/failed-create-quota" && d.object.Namespace == q.Namespace {
+				named = true
+			}
+		}
+		ref := ObjectRef{Kind: "ResourceQuota", Namespace: q.Namespace, Name: q.Name}
+		base, why := Low, m("urg.quota")
+		if named {
+			base, why = Medium, m("urg.quotaBlocking")
+		}
+		out = append(out, &draft{rule: "quota/exhausted", object: ref, base: base, baseWhy: why,
+			problem: m("quota.problem", ref.String()), cause: m("quota.cause"), evidence: quotaEvidence(q),
+			fixes:   []msg{m("quota.fix")},
+			actions: []string{fmt.Sprintf("kubectl describe resourcequota %s -n %s", q.Name, q.Namespace)}})
+	}
+	return out
+}
+
+func quotaEvidence(q *corev1.ResourceQuota) []msg {
+	var ev []msg
+	for _, name := range sortedNames(q.Status.Hard) {
+		hard, used := q.Status.Hard[name], q.Status.Used[name]
+		if used.Cmp(hard) >= 0 {
+			ev = append(ev, m("ev.quota", q.Name, string(name), used.String(), hard.String()))
+		}
+	}
+	return ev
+}
+
+func sortedNames(l corev1.ResourceList) []corev1.ResourceName {
+	out := make([]corev1.ResourceName, 0, len(l))
+	for n := range l {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
