@@ -49,6 +49,8 @@ func (o *OpenAI) giveUp(f *failure, retries int) error {
 		msg = fmt.Sprintf("model endpoint %s: %s%s%s", ep, statusText(f.status), after, detail)
 	case f.reason == "stalled" || f.reason == "timeout":
 		msg = fmt.Sprintf("model endpoint %s %s%s", ep, f.msg, after)
+	case f.reason == "connection reset":
+		msg = fmt.Sprintf("model endpoint %s dropped the connection%s%s", ep, after, detail)
 	case f.reason == "truncated stream":
 		msg = fmt.Sprintf("model endpoint %s ended the reply stream early%s", ep, after)
 	case f.reason == "malformed stream" || f.reason == "stream error":

@@ -68,6 +68,7 @@ type Fault struct {
 	Status     int           // HTTPError: status code, 500 when zero
 	RetryAfter string        // HTTPError: Retry-After header value, e.g. "1"
 	Message    string        // HTTPError, StreamError: error message in the body
+	Body       string        // HTTPError: raw body sent instead of the JSON error, e.g. a proxy's HTML page
 	After      int           // Reset, Truncate, Stall, StreamError: chunks sent before the fault
 	StallFor   time.Duration // Stall: pause length; zero stalls until the client gives up
 }

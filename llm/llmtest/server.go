@@ -148,6 +148,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
+		if turn.Fault.Body != "" {
+			if turn.Fault.RetryAfter != "" {
+				w.Header().Set("Retry-After", turn.Fault.RetryAfter)
+			}
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, turn.Fault.Body)
+			return
+		}
 		writeError(w, status, turn.Fault.RetryAfter, turn.Fault.Message)
 		return
 	}
