@@ -35,6 +35,8 @@ func (r Risk) String() string {
 
 // Action is one parsed and classified kubectl command line.
 type Action struct {
+	// Input is the line as proposed, before parsing.
+	Input string `json:"input,omitempty"`
 	// Args is argv without the leading "kubectl".
 	Args []string `json:"args"`
 	// Verb is the kubectl verb ("get", "describe", "rollout", ...).
@@ -45,6 +47,9 @@ type Action struct {
 	Resource string `json:"resource,omitempty"`
 	// Names are the object names given.
 	Names []string `json:"names,omitempty"`
+	// Operands are the words after the verb (and sub-verb) that are not flags,
+	// as typed: "pods web-1", "pod/web-1", "create pods" for auth can-i.
+	Operands []string `json:"operands,omitempty"`
 	// Namespace is the namespace given with -n/--namespace, empty when none.
 	Namespace string `json:"namespace,omitempty"`
 	// AllNamespaces is true for -A/--all-namespaces.

@@ -1,0 +1,292 @@
+package kube
+
+import (
+	"errors"
+	"slices"
+	"strings"
+)
+
+// Parse turns one kubectl command line, with or without a leading "kubectl",
+// into a classified Action. The line is split on blanks with single quotes,
+// double quotes and backslashes only; nothing is ever handed to a shell.
+//
+// A refused line yields an Action with Risk Refused and a Reason the model can
+// act on, together with a non-nil error whose text is that reason. Mutating
+// lines are parsed without error: they are valid proposals that will never run.
+func Parse(line string) (Action, error) {
+	args, err := tokenize(line)
+	if err != nil {
+		a := Action{Input: line, Risk: Refused, Reason: err.Error()}
+		return a, err
+	}
+	if len(args) > 0 && args[0] == "kubectl" {
+		args = args[1:]
+	}
+	a := classify(args)
+	a.Input = line
+	if a.Risk == Refused {
+		return a, errors.New(a.Reason)
+	}
+	return a, nil
+}
+
+// ParseArgs classifies an argv (without the leading "kubectl") exactly as
+// Parse classifies a line.
+func ParseArgs(args []string) (Action, error) {
+	a := classify(slices.Clone(args))
+	if a.Risk == Refused {
+		return a, errors.New(a.Reason)
+	}
+	return a, nil
+}
+
+// tokenize splits a line into words the way a POSIX shell would for plain
+// words and quotes, and refuses every construct a shell would interpret.
+func tokenize(line string) ([]string, error) {
+	args := make([]string, 0, 8)
+	var buf []byte     // used only for words that need unquoting
+	start := -1        // start of the current word in line, -1 outside a word
+	rewritten := false // the current word lives in buf, not in line[start:i]
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		if rewritten {
+			args = append(args, string(buf))
+		} else {
+			args = append(args, line[start:end])
+		}
+		start, rewritten, buf = -1, false, buf[:0]
+	}
+	// toBuf switches the current word to buf, copying what was read so far.
+	toBuf := func(i int) {
+		if start < 0 {
+			start = i
+		}
+		if !rewritten {
+			buf = append(buf[:0], line[start:i]...)
+			rewritten = true
+		}
+	}
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if err := checkControl(c); err != nil {
+			return nil, err
+		}
+		switch c {
+		case ' ', '\t':
+			flush(i)
+			continue
+		case '|':
+			if i+1 < len(line) && line[i+1] == '|' {
+				return nil, errSeq("||")
+			}
+			return nil, errors.New("pipes are not supported; narrow with -l, --field-selector or --tail instead")
+		case ';':
+			return nil, errSeq(";")
+		case '&':
+			if i+1 < len(line) && line[i+1] == '&' {
+				return nil, errSeq("&&")
+			}
+			if i+1 < len(line) && line[i+1] == '>' || i > 0 && line[i-1] == '>' {
+				return nil, errRedirect
+			}
+			return nil, errors.New("background jobs (&) are not supported; every command runs to completion, one at a time")
+		case '>', '<':
+			return nil, errRedirect
+		case '`':
+			return nil, errSubst
+		case '(', ')':
+			return nil, errors.New("unquoted parentheses are not supported; quote selector expressions, e.g. -l 'env in (prod,staging)'")
+		case '$':
+			return nil, dollarError(line, i)
+		case '#':
+			if start < 0 {
+				return nil, errors.New("comments (#) are not supported; send the command alone")
+			}
+		case '\\':
+			if i+1 >= len(line) {
+				return nil, errors.New("a trailing backslash is not supported; send the command on one line")
+			}
+			toBuf(i)
+			i++
+			if err := checkControl(line[i]); err != nil {
+				return nil, err
+			}
+			buf = append(buf, line[i])
+			continue
+		case '\'':
+			toBuf(i)
+			end := strings.IndexByte(line[i+1:], '\'')
+			if end < 0 {
+				return nil, errors.New("unterminated single quote")
+			}
+			for j := i + 1; j <= i+end; j++ {
+				if err := checkControl(line[j]); err != nil {
+					return nil, err
+				}
+			}
+			buf = append(buf, line[i+1:i+1+end]...)
+			i += end + 1
+			continue
+		case '"':
+			toBuf(i)
+			j, err := readDouble(line, i+1, &buf)
+			if err != nil {
+				return nil, err
+			}
+			i = j
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+		if rewritten {
+			buf = append(buf, c)
+		}
+	}
+	flush(len(line))
+	if len(args) == 0 {
+		return nil, errors.New("empty command; propose one kubectl command such as get pods -n NAMESPACE")
+	}
+	return args, nil
+}
+
+// readDouble reads a double-quoted string starting after the opening quote
+// at i, appends its content to buf and returns the index of the closing quote.
+func readDouble(line string, i int, buf *[]byte) (int, error) {
+	for ; i < len(line); i++ {
+		c := line[i]
+		if err := checkControl(c); err != nil {
+			return 0, err
+		}
+		switch c {
+		case '"':
+			return i, nil
+		case '`':
+			return 0, errSubst
+		case '$':
+			if err := dollarError(line, i); err != nil {
+				return 0, err
+			}
+		case '\\':
+			if i+1 < len(line) {
+				switch n := line[i+1]; n {
+				case '$', '`', '"', '\\':
+					*buf = append(*buf, n)
+					i++
+					continue
+				}
+			}
+		}
+		*buf = append(*buf, c)
+	}
+	return 0, errors.New("unterminated double quote")
+}
+
+var (
+	errRedirect = errors.New("redirects (>, <) are not supported; the output is captured and shown to you")
+	errSubst    = errors.New("command substitution is not supported; write the value itself")
+)
+
+func errSeq(op string) error {
+	return errors.New(op + " is not supported; propose one command at a time")
+}
+
+// dollarError reports a $ that a shell would expand; a lone $ followed by a
+// blank or the end of a double-quoted word is harmless and returns nil.
+func dollarError(line string, i int) error {
+	if i+1 < len(line) {
+		switch n := line[i+1]; {
+		case n == '(':
+			return errSubst
+		case n == '{' || n == '_' || n == '?' || n == '@' || n == '*' || n == '$' || n == '!' || n == '#' ||
+			n >= 'a' && n <= 'z' || n >= 'A' && n <= 'Z' || n >= '0' && n <= '9':
+			return errors.New("shell variables are not expanded; write the value itself")
+		}
+	}
+	return nil
+}
+
+func checkControl(c byte) error {
+	switch {
+	case c == '\n' || c == '\r':
+		return errors.New("newlines are not supported; propose one command at a time")
+	case c < 0x20 && c != '\t' || c == 0x7f:
+		return errors.New("control characters are not allowed in a command")
+	}
+	return nil
+}
+
+// quote returns s quoted so that tokenize yields s again; plain words are
+// returned unchanged.
+func quote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_./:=,@%+", c) >= 0) {
+			safe = false
+			break
+		}
+	}
+	if safe && s[0] != '#' {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// String returns the canonical command: "kubectl", the verb, the operands,
+// then --namespace, --all-namespaces and every other flag in long form,
+// sorted by name, each word quoted where needed. Mutating and refused actions
+// are shown with their words as given.
+func (a Action) String() string {
+	var b strings.Builder
+	b.WriteString("kubectl")
+	if a.Verb == "" || a.Risk == Mutating || a.Risk == Refused {
+		if a.Args == nil && a.Input != "" {
+			b.WriteByte(' ')
+			b.WriteString(quote(strings.TrimPrefix(strings.TrimSpace(a.Input), "kubectl ")))
+			return b.String()
+		}
+		for _, w := range a.Args {
+			b.WriteByte(' ')
+			b.WriteString(quote(w))
+		}
+		return b.String()
+	}
+	b.WriteByte(' ')
+	b.WriteString(a.Verb)
+	if a.SubVerb != "" {
+		b.WriteByte(' ')
+		b.WriteString(a.SubVerb)
+	}
+	for _, w := range a.Operands {
+		b.WriteByte(' ')
+		b.WriteString(quote(w))
+	}
+	if a.Namespace != "" {
+		b.WriteString(" --namespace=")
+		b.WriteString(quote(a.Namespace))
+	}
+	if a.AllNamespaces {
+		b.WriteString(" --all-namespaces")
+	}
+	names := make([]string, 0, len(a.Flags))
+	for k := range a.Flags {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		v := a.Flags[k]
+		b.WriteString(" --")
+		b.WriteString(k)
+		if v != "true" {
+			b.WriteByte('=')
+			b.WriteString(quote(v))
+		}
+	}
+	return b.String()
+}

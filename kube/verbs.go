@@ -1,0 +1,500 @@
+package kube
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// flagDef describes one flag a read verb accepts.
+type flagDef struct {
+	name   string
+	short  byte
+	isBool bool
+	// values lists the accepted values; nil accepts any value check allows.
+	values []string
+	check  func(string) error
+}
+
+// verbDef describes a read verb: its flags and how its operands are checked.
+type verbDef struct {
+	flags []flagDef
+	// operands checks the operands and fills Resource and Names.
+	operands func(a *Action) error
+	// secretTypes makes a read of a secret-like type Sensitive.
+	secretTypes bool
+}
+
+func (d *verbDef) lookup(name string) *flagDef {
+	for i := range d.flags {
+		if d.flags[i].name == name {
+			return &d.flags[i]
+		}
+	}
+	return nil
+}
+
+func (d *verbDef) lookupShort(c byte) *flagDef {
+	for i := range d.flags {
+		if d.flags[i].short == c {
+			return &d.flags[i]
+		}
+	}
+	return nil
+}
+
+// supported lists a verb's flags for a refusal message.
+func (d *verbDef) supported() string {
+	parts := make([]string, 0, len(d.flags))
+	for _, f := range d.flags {
+		s := "--" + f.name
+		if f.short != 0 {
+			s = "-" + string(f.short) + "/" + s
+		}
+		if f.values != nil {
+			s += "=" + strings.Join(f.values, "|")
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+var (
+	fNamespace     = flagDef{name: "namespace", short: 'n', check: checkNamespace}
+	fAllNamespaces = flagDef{name: "all-namespaces", short: 'A', isBool: true}
+	fSelector      = flagDef{name: "selector", short: 'l', check: checkSelector}
+	fFieldSelector = flagDef{name: "field-selector", check: checkFieldSelector}
+	fNoHeaders     = flagDef{name: "no-headers", isBool: true}
+	fSortBy        = flagDef{name: "sort-by"}
+)
+
+// readVerbs holds every verb (or "verb sub") that may run.
+var readVerbs = map[string]*verbDef{
+	"get": {
+		flags: []flagDef{fNamespace, fAllNamespaces, fSelector, fFieldSelector, fNoHeaders, fSortBy,
+			{name: "output", short: 'o', values: []string{"wide", "yaml", "json", "name"}},
+			{name: "show-labels", isBool: true},
+			{name: "label-columns", short: 'L', check: checkLabelKeys},
+			{name: "show-kind", isBool: true},
+			{name: "ignore-not-found", isBool: true},
+			{name: "chunk-size", check: checkNonNegative},
+		},
+		operands:    typesAndNames,
+		secretTypes: true,
+	},
+	"describe": {
+		flags: []flagDef{fNamespace, fAllNamespaces, fSelector,
+			{name: "show-events", isBool: true},
+			{name: "chunk-size", check: checkNonNegative},
+		},
+		operands:    typesAndNames,
+		secretTypes: true,
+	},
+	"logs": {
+		flags: []flagDef{fNamespace, fSelector,
+			{name: "container", short: 'c', check: checkName},
+			{name: "previous", short: 'p', isBool: true},
+			{name: "tail", check: checkTail},
+			{name: "since", check: checkSince},
+			{name: "since-time", check: checkSinceTime},
+			{name: "timestamps", isBool: true},
+			{name: "all-containers", isBool: true},
+			{name: "prefix", isBool: true},
+			{name: "limit-bytes", check: checkPositive},
+			{name: "max-log-requests", check: checkPositive},
+			{name: "ignore-errors", isBool: true},
+		},
+		operands: logOperands,
+	},
+	"events": {
+		flags: []flagDef{fNamespace, fAllNamespaces, fNoHeaders,
+			{name: "for", check: checkTypeName},
+			{name: "types", check: checkEventTypes},
+			{name: "output", short: 'o', values: []string{"yaml", "json"}},
+			{name: "chunk-size", check: checkNonNegative},
+		},
+		operands: noOperands,
+	},
+	"top pod": {
+		flags: []flagDef{fNamespace, fAllNamespaces, fSelector, fFieldSelector, fNoHeaders,
+			{name: "sort-by", values: []string{"cpu", "memory"}},
+			{name: "containers", isBool: true},
+			{name: "sum", isBool: true},
+		},
+		operands: optionalName,
+	},
+	"top node": {
+		flags: []flagDef{fNamespace, fSelector, fNoHeaders,
+			{name: "sort-by", values: []string{"cpu", "memory"}},
+			{name: "show-capacity", isBool: true},
+		},
+		operands: optionalName,
+	},
+	"rollout status": {
+		flags: []flagDef{fNamespace, fSelector,
+			{name: "revision", check: checkNonNegative},
+			{name: "watch", short: 'w', isBool: true},
+		},
+		operands: typeAndName,
+	},
+	"rollout history": {
+		flags:    []flagDef{fNamespace, fSelector, {name: "revision", check: checkNonNegative}},
+		operands: typeAndName,
+	},
+	"api-resources": {
+		flags: []flagDef{fNamespace, fNoHeaders,
+			{name: "namespaced", isBool: true},
+			{name: "api-group", check: checkGroup},
+			{name: "verbs", check: checkWordList},
+			{name: "categories", check: checkWordList},
+			{name: "output", short: 'o', values: []string{"wide", "name"}},
+			{name: "sort-by", values: []string{"name", "kind"}},
+		},
+		operands: noOperands,
+	},
+	"api-versions": {flags: []flagDef{fNamespace}, operands: noOperands},
+	"version":      {flags: []flagDef{fNamespace}, operands: noOperands},
+	"cluster-info": {flags: []flagDef{fNamespace}, operands: noOperands},
+	"explain": {
+		flags: []flagDef{fNamespace,
+			{name: "recursive", short: 'R', isBool: true},
+			{name: "api-version", check: checkGroup},
+			{name: "output", short: 'o', values: []string{"plaintext"}},
+		},
+		operands: explainOperand,
+	},
+	"auth can-i": {
+		flags: []flagDef{fNamespace, fAllNamespaces, fNoHeaders,
+			{name: "list", isBool: true},
+			{name: "subresource", check: checkName},
+			{name: "quiet", short: 'q', isBool: true},
+		},
+		operands: canIOperands,
+	},
+	"auth whoami": {
+		flags:    []flagDef{fNamespace, {name: "output", short: 'o', values: []string{"yaml", "json"}}},
+		operands: noOperands,
+	},
+}
+
+// Aliases kubectl accepts for sub-verbs.
+var subAliases = map[string]string{
+	"top pods": "top pod", "top po": "top pod",
+	"top nodes": "top node", "top no": "top node",
+}
+
+// mutatingVerbs change cluster state (or would, through a container or the
+// local machine); they are never executed.
+var mutatingVerbs = map[string]bool{
+	"apply": true, "create": true, "delete": true, "edit": true, "patch": true, "replace": true,
+	"scale": true, "set": true, "label": true, "annotate": true, "taint": true, "cordon": true,
+	"uncordon": true, "drain": true, "autoscale": true, "expose": true, "run": true, "cp": true,
+	"certificate": true, "debug": true, "rolling-update": true, "stop": true, "run-container": true,
+	"rollout restart": true, "rollout undo": true, "rollout pause": true, "rollout resume": true,
+	"auth reconcile": true,
+}
+
+// refusedVerbs are never supported, with the reason sent back to the model.
+var refusedVerbs = map[string]string{
+	"exec":         "exec is refused: kuberesponder never opens a shell in a container; read logs --tail=N, describe pod or get -o yaml instead",
+	"attach":       "attach is refused: kuberesponder never attaches to a container; read logs --tail=N instead",
+	"port-forward": "port-forward is refused: kuberesponder opens no connections into the cluster",
+	"proxy":        "proxy is refused: kuberesponder opens no proxy to the API server",
+	"config":       "config is refused: the cluster, context and user are pinned for this session",
+	"plugin":       "plugin is refused: only built-in read-only verbs run",
+	"wait":         "wait is refused: commands run once and return; check again later with get or rollout status",
+	"diff":         "diff is refused: it needs local files; propose the change as text instead",
+	"kustomize":    "kustomize is refused: it reads local files",
+	"alpha":        "alpha commands are refused",
+	"completion":   "completion is refused: it is not a cluster command",
+	"options":      "options is refused: it is not a cluster command",
+	"help":         "help is refused: it is not a cluster command",
+	"convert":      "convert is refused: it reads local files",
+	"kuberc":       "kuberc is refused: it edits local configuration",
+}
+
+// pinnedFlags select another cluster, context or identity; they are refused
+// anywhere on the line.
+var pinnedFlags = map[string]bool{
+	"kubeconfig": true, "context": true, "cluster": true, "user": true, "server": true,
+	"token": true, "as": true, "as-group": true, "as-uid": true, "as-user-extra": true,
+	"certificate-authority": true, "insecure-skip-tls-verify": true, "client-certificate": true,
+	"client-key": true, "username": true, "password": true, "tls-server-name": true,
+	"cache-dir": true, "kuberc": true,
+}
+
+const readVerbList = "get, describe, logs, events, top pod|node, rollout status|history, api-resources, api-versions, version, cluster-info, explain, auth can-i, auth whoami"
+
+func noOperands(a *Action) error {
+	if len(a.Operands) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", a.verbName(), a.Operands[0])
+	}
+	return nil
+}
+
+// typesAndNames accepts "TYPE[,TYPE...] [NAME...]" or "TYPE/NAME ...".
+func typesAndNames(a *Action) error {
+	if len(a.Operands) == 0 {
+		return fmt.Errorf("%s needs a resource type, e.g. %s pods; list types with api-resources", a.Verb, a.Verb)
+	}
+	if strings.Contains(a.Operands[0], "/") {
+		types := make([]string, 0, 1)
+		for _, op := range a.Operands {
+			t, n, ok := strings.Cut(op, "/")
+			if !ok {
+				return fmt.Errorf("mixing TYPE/NAME and plain names is not supported: %q", op)
+			}
+			if err := checkType(t); err != nil {
+				return err
+			}
+			if err := checkName(n); err != nil {
+				return err
+			}
+			if !contains(types, t) {
+				types = append(types, t)
+			}
+			a.Names = append(a.Names, n)
+		}
+		a.Resource = strings.Join(types, ",")
+		return nil
+	}
+	for _, t := range strings.Split(a.Operands[0], ",") {
+		if err := checkType(t); err != nil {
+			return err
+		}
+	}
+	a.Resource = a.Operands[0]
+	for _, n := range a.Operands[1:] {
+		if err := checkName(n); err != nil {
+			return err
+		}
+		a.Names = append(a.Names, n)
+	}
+	return nil
+}
+
+// typeAndName accepts "TYPE NAME" or "TYPE/NAME", or a TYPE with -l.
+func typeAndName(a *Action) error {
+	switch len(a.Operands) {
+	case 1:
+		t, n, ok := strings.Cut(a.Operands[0], "/")
+		if !ok {
+			if a.Flags["selector"] == "" {
+				return fmt.Errorf("%s needs TYPE NAME or TYPE/NAME, e.g. %s deployment/web", a.verbName(), a.verbName())
+			}
+			a.Resource = t
+			return checkType(t)
+		}
+		a.Resource, a.Names = t, []string{n}
+	case 2:
+		a.Resource, a.Names = a.Operands[0], []string{a.Operands[1]}
+	default:
+		return fmt.Errorf("%s needs exactly one TYPE NAME or TYPE/NAME, e.g. %s deployment/web", a.verbName(), a.verbName())
+	}
+	if err := checkType(a.Resource); err != nil {
+		return err
+	}
+	return checkName(a.Names[0])
+}
+
+// logOperands accepts "POD [CONTAINER]", "TYPE/NAME [CONTAINER]" or none with -l.
+func logOperands(a *Action) error {
+	switch {
+	case len(a.Operands) == 0:
+		if a.Flags["selector"] == "" {
+			return errors.New("logs needs a pod, e.g. logs web-1 --tail=100, or -l app=web")
+		}
+		return nil
+	case len(a.Operands) > 2 || a.Flags["selector"] != "":
+		return errors.New("logs takes one pod (or TYPE/NAME) and optionally a container, or -l without a pod")
+	}
+	op := a.Operands[0]
+	if t, n, ok := strings.Cut(op, "/"); ok {
+		if err := checkType(t); err != nil {
+			return err
+		}
+		a.Resource, op = t, n
+	} else {
+		a.Resource = "pod"
+	}
+	if err := checkName(op); err != nil {
+		return err
+	}
+	a.Names = []string{op}
+	if len(a.Operands) == 2 {
+		if a.Flags["container"] != "" {
+			return errors.New("give the container either as an argument or with -c, not both")
+		}
+		return checkName(a.Operands[1])
+	}
+	return nil
+}
+
+func optionalName(a *Action) error {
+	if len(a.Operands) > 1 {
+		return fmt.Errorf("%s takes at most one name", a.verbName())
+	}
+	if len(a.Operands) == 1 {
+		if a.Flags["selector"] != "" {
+			return fmt.Errorf("%s takes a name or -l, not both", a.verbName())
+		}
+		a.Names = []string{a.Operands[0]}
+		return checkName(a.Operands[0])
+	}
+	return nil
+}
+
+func explainOperand(a *Action) error {
+	if len(a.Operands) != 1 {
+		return errors.New("explain needs one resource or field path, e.g. explain pod.spec.containers")
+	}
+	path := a.Operands[0]
+	t, _, _ := strings.Cut(path, ".")
+	a.Resource = t
+	if path == "" || strings.ContainsFunc(path, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '/')
+	}) {
+		return fmt.Errorf("explain needs a resource or field path such as pod.spec.containers, got %q", path)
+	}
+	return nil
+}
+
+func canIOperands(a *Action) error {
+	if a.Flags["list"] == "true" {
+		if len(a.Operands) > 0 {
+			return errors.New("auth can-i --list takes no arguments")
+		}
+		return nil
+	}
+	if len(a.Operands) < 2 || len(a.Operands) > 3 {
+		return errors.New("auth can-i needs VERB TYPE [NAME] (or TYPE/NAME, or a non-resource URL), e.g. auth can-i list pods, or --list")
+	}
+	for _, op := range a.Operands {
+		if op == "" || strings.ContainsFunc(op, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._:/*", r))
+		}) {
+			return fmt.Errorf("auth can-i: %q is not a verb, resource or URL", op)
+		}
+	}
+	a.Resource = a.Operands[1]
+	if len(a.Operands) == 3 {
+		a.Names = []string{a.Operands[2]}
+	}
+	return nil
+}
+
+func checkNamespace(s string) error {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+	}) {
+		return fmt.Errorf("%q is not a valid namespace name", s)
+	}
+	return nil
+}
+
+func checkName(s string) error {
+	if s == "" || s == "." || s == ".." || len(s) > 253 || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._:@", r))
+	}) {
+		return fmt.Errorf("%q is not a valid object name", s)
+	}
+	return nil
+}
+
+func checkType(s string) error {
+	if s == "" || s[0] == '.' || s[0] == '-' || len(s) > 253 || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-')
+	}) {
+		return fmt.Errorf("%q is not a resource type; list types with api-resources", s)
+	}
+	return nil
+}
+
+func checkTypeName(s string) error {
+	t, n, ok := strings.Cut(s, "/")
+	if !ok {
+		return fmt.Errorf("%q should be TYPE/NAME, e.g. pod/web-1", s)
+	}
+	if err := checkType(t); err != nil {
+		return err
+	}
+	return checkName(n)
+}
+
+func checkGroup(s string) error {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '/')
+	}) {
+		return fmt.Errorf("%q is not an API group", s)
+	}
+	return nil
+}
+
+func checkWordList(s string) error {
+	for _, w := range strings.Split(s, ",") {
+		if w == "" || strings.ContainsFunc(w, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-')
+		}) {
+			return fmt.Errorf("%q is not a comma-separated list of words", s)
+		}
+	}
+	return nil
+}
+
+func checkLabelKeys(s string) error {
+	for _, w := range strings.Split(s, ",") {
+		if w == "" || strings.ContainsFunc(w, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._/", r))
+		}) {
+			return fmt.Errorf("%q is not a comma-separated list of label keys", s)
+		}
+	}
+	return nil
+}
+
+func checkEventTypes(s string) error {
+	for _, w := range strings.Split(s, ",") {
+		if !strings.EqualFold(w, "Normal") && !strings.EqualFold(w, "Warning") {
+			return fmt.Errorf("--types takes Normal, Warning or Normal,Warning, got %q", s)
+		}
+	}
+	return nil
+}
+
+func checkInt(s string, min int64) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < min {
+		return fmt.Errorf("%q is not a whole number of at least %d", s, min)
+	}
+	return nil
+}
+
+func checkNonNegative(s string) error { return checkInt(s, 0) }
+func checkPositive(s string) error    { return checkInt(s, 1) }
+func checkTail(s string) error        { return checkInt(s, -1) }
+
+func checkSince(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("--since takes a duration such as 5m or 1h, got %q", s)
+	}
+	return nil
+}
+
+func checkSinceTime(s string) error {
+	if _, err := time.Parse(time.RFC3339, s); err != nil {
+		return fmt.Errorf("--since-time takes an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", s)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
