@@ -47,8 +47,8 @@ func (o *OpenAI) giveUp(f *failure, retries int) error {
 		msg = fmt.Sprintf("model endpoint %s rejected the request (%s)%s", ep, statusText(f.status), detail)
 	case f.status > 0:
 		msg = fmt.Sprintf("model endpoint %s: %s%s%s", ep, statusText(f.status), after, detail)
-	case f.reason == "stalled" || f.reason == "timeout":
-		msg = fmt.Sprintf("model endpoint %s %s%s", ep, f.msg, after)
+	case f.phrase != "":
+		msg = fmt.Sprintf("model endpoint %s %s%s", ep, f.phrase, after)
 	case f.reason == "connection reset":
 		msg = fmt.Sprintf("model endpoint %s dropped the connection%s%s", ep, after, detail)
 	case f.reason == "truncated stream":

@@ -21,20 +21,22 @@ func TestFaultThenRetrySucceeds(t *testing.T) {
 		minWait   time.Duration // lower bound of the wait asked for
 		maxWait   time.Duration
 		idleLimit time.Duration
+		timeout   time.Duration
 	}{
-		{"429 with Retry-After", llmtest.Error(429, "1"), "429", time.Second, 1100 * time.Millisecond, 0},
-		{"429 with Retry-After date", llmtest.Error(429, time.Now().Add(3*time.Second).UTC().Format(http.TimeFormat)), "429", time.Second, 3300 * time.Millisecond, 0},
-		{"500", llmtest.Error(500, ""), "500", 500 * time.Millisecond, time.Second, 0},
-		{"503 with Retry-After", llmtest.Error(503, "2"), "503", 2 * time.Second, 2200 * time.Millisecond, 0},
-		{"408", llmtest.Error(408, ""), "408", 0, time.Second, 0},
-		{"409", llmtest.Error(409, ""), "409", 0, time.Second, 0},
-		{"502 with an HTML body", llmtest.Turn{Fault: llmtest.Fault{Kind: llmtest.HTTPError, Status: 502, Body: "<html><h1>502 Bad Gateway</h1></html>"}}, "502", 0, time.Second, 0},
-		{"reset before the first chunk", partial.WithFault(llmtest.Fault{Kind: llmtest.Reset}), "connection reset", 0, time.Second, 0},
-		{"reset mid-stream", partial.WithFault(llmtest.Fault{Kind: llmtest.Reset, After: 2}), "connection reset", 0, time.Second, 0},
-		{"truncated stream", partial.WithFault(llmtest.Fault{Kind: llmtest.Truncate, After: 3}), "truncated stream", 0, time.Second, 0},
-		{"stall past the idle timeout", partial.WithFault(llmtest.Fault{Kind: llmtest.Stall, After: 2}), "stalled", 0, time.Second, 150 * time.Millisecond},
-		{"stall before the first chunk", partial.WithFault(llmtest.Fault{Kind: llmtest.Stall, After: 0}), "stalled", 0, time.Second, 150 * time.Millisecond},
-		{"error event in the stream", partial.WithFault(llmtest.Fault{Kind: llmtest.StreamError, After: 2}), "stream error", 0, time.Second, 0},
+		{"429 with Retry-After", llmtest.Error(429, "1"), "429", time.Second, 1100 * time.Millisecond, 0, 0},
+		{"429 with Retry-After date", llmtest.Error(429, time.Now().Add(3*time.Second).UTC().Format(http.TimeFormat)), "429", time.Second, 3300 * time.Millisecond, 0, 0},
+		{"500", llmtest.Error(500, ""), "500", 500 * time.Millisecond, time.Second, 0, 0},
+		{"503 with Retry-After", llmtest.Error(503, "2"), "503", 2 * time.Second, 2200 * time.Millisecond, 0, 0},
+		{"408", llmtest.Error(408, ""), "408", 0, time.Second, 0, 0},
+		{"409", llmtest.Error(409, ""), "409", 0, time.Second, 0, 0},
+		{"502 with an HTML body", llmtest.Turn{Fault: llmtest.Fault{Kind: llmtest.HTTPError, Status: 502, Body: "<html><h1>502 Bad Gateway</h1></html>"}}, "502", 0, time.Second, 0, 0},
+		{"reset before the first chunk", partial.WithFault(llmtest.Fault{Kind: llmtest.Reset}), "connection reset", 0, time.Second, 0, 0},
+		{"reset mid-stream", partial.WithFault(llmtest.Fault{Kind: llmtest.Reset, After: 2}), "connection reset", 0, time.Second, 0, 0},
+		{"truncated stream", partial.WithFault(llmtest.Fault{Kind: llmtest.Truncate, After: 3}), "truncated stream", 0, time.Second, 0, 0},
+		{"stall past the idle timeout", partial.WithFault(llmtest.Fault{Kind: llmtest.Stall, After: 2}), "stalled", 0, time.Second, 150 * time.Millisecond, 0},
+		{"stall before the first chunk", partial.WithFault(llmtest.Fault{Kind: llmtest.Stall, After: 0}), "stalled", 0, time.Second, 150 * time.Millisecond, 0},
+		{"error event in the stream", partial.WithFault(llmtest.Fault{Kind: llmtest.StreamError, After: 2}), "stream error", 0, time.Second, 0, 0},
+		{"whole reply too slow", llmtest.Turn{Text: "abcdef", Chunks: 6, Delay: 100 * time.Millisecond}, "timeout", 0, time.Second, 0, 250 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,6 +45,9 @@ func TestFaultThenRetrySucceeds(t *testing.T) {
 			c := newClient(t, srv, &rec, func(c *Config) {
 				if tt.idleLimit > 0 {
 					c.IdleTimeout, c.FirstByteTimeout = tt.idleLimit, tt.idleLimit
+				}
+				if tt.timeout > 0 {
+					c.Timeout = tt.timeout
 				}
 			})
 			rep, err := c.Complete(context.Background(), ask("why?"), rec.onDelta)
@@ -126,6 +131,29 @@ func assertNoKey(t *testing.T, err error) {
 		if strings.Contains(e.Error(), testKey) || strings.Contains(e.Error(), testKey[3:12]) {
 			t.Errorf("error chain leaks the API key: %q", e)
 		}
+	}
+}
+
+func TestSlowButAlive(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Turn{Text: "abcdef", Delay: 20 * time.Millisecond,
+		Fault: llmtest.Fault{Kind: llmtest.Stall, After: 2, StallFor: 100 * time.Millisecond}})
+	var rec recorder
+	c := newClient(t, srv, &rec, func(c *Config) { c.IdleTimeout = 2 * time.Second })
+	rep, err := c.Complete(context.Background(), ask("hi"), rec.onDelta)
+	if err != nil || rep.Message.Content != "abcdef" || len(rec.retries) != 0 {
+		t.Errorf("reply %q, error %v, %d retries; want the text without retries", rep.Message.Content, err, len(rec.retries))
+	}
+}
+
+func TestTimeoutGiveUp(t *testing.T) {
+	slow := llmtest.Turn{Text: "abcdef", Chunks: 6, Delay: 100 * time.Millisecond}
+	srv := llmtest.New(t, slow, slow)
+	var rec recorder
+	c := newClient(t, srv, &rec, func(c *Config) { c.Timeout, c.MaxRetries = 150*time.Millisecond, 1 })
+	_, err := c.Complete(context.Background(), ask("hi"), rec.onDelta)
+	want := "model endpoint " + srv.URL() + " sent no complete reply within 150ms, gave up after 1 retries"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
 	}
 }
 

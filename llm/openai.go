@@ -114,6 +114,24 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 	return o, nil
 }
 
+// String describes the configuration with the API key redacted.
+func (c Config) String() string {
+	key := "none"
+	if c.APIKey != "" {
+		key = "[redacted]"
+	}
+	return fmt.Sprintf("Config{BaseURL: %s, Model: %q, Azure: %v, AzureDeployment: %q, APIVersion: %q, APIKey: %s}",
+		redactURL(c.BaseURL), c.Model, c.Azure, c.AzureDeployment, c.APIVersion, key)
+}
+
+// GoString is String, so that %#v redacts the key too.
+func (c Config) GoString() string { return c.String() }
+
+// String names the endpoint and model; the key is never printed.
+func (o *OpenAI) String() string {
+	return fmt.Sprintf("OpenAI(%s, model %q)", o.endpoint, o.cfg.Model)
+}
+
 // Endpoint returns the base URL the client talks to, without credentials.
 func (o *OpenAI) Endpoint() string { return o.endpoint }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -272,6 +273,19 @@ func TestNewOpenAI(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+func TestKeyNotPrinted(t *testing.T) {
+	cfg := Config{APIKey: testKey, BaseURL: "https://user:pw@x.example/v1?key=" + testKey, Model: "m"}
+	o, err := NewOpenAI(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprint(o), fmt.Sprintf("%+v", o)} {
+		if strings.Contains(s, testKey) || strings.Contains(s, "pw") {
+			t.Errorf("printed %q leaks a credential", s)
+		}
+	}
+}
 
 func TestRetryString(t *testing.T) {
 	tests := []struct {

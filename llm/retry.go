@@ -31,6 +31,7 @@ type failure struct {
 	retry      bool          // worth another attempt
 	retryAfter time.Duration // asked by the server; negative when not given
 	msg        string        // server message or cause, may be empty
+	phrase     string        // what the endpoint did, for the final sentence: "sent nothing for 1m0s"
 	err        error
 	noOptions  bool // the endpoint rejected stream_options: resend without them
 	final      error
@@ -150,9 +151,9 @@ func (o *OpenAI) classify(err error, rt *watchedTransport, w *watchdog, actx con
 	var synErr *json.SyntaxError
 	switch {
 	case w.fired.Load():
-		f.reason, f.retry, f.msg = "stalled", true, fmt.Sprintf("sent nothing for %s", w.last())
+		f.reason, f.retry, f.phrase = "stalled", true, fmt.Sprintf("sent nothing for %s", w.last())
 	case errors.Is(actx.Err(), context.DeadlineExceeded):
-		f.reason, f.retry, f.msg = "timeout", true, fmt.Sprintf("no complete reply within %s", o.cfg.Timeout)
+		f.reason, f.retry, f.phrase = "timeout", true, fmt.Sprintf("sent no complete reply within %s", o.cfg.Timeout)
 	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode > 0:
 		f.status, f.msg = apiErr.HTTPStatusCode, apiErr.Message
 	case errors.As(err, &reqErr) && reqErr.HTTPStatusCode > 0:
