@@ -2,8 +2,8 @@ package triage
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -181,7 +181,8 @@ func Gather(ctx context.Context, cs kubernetes.Interface, opts Options) (*Facts,
 		return nil, fmt.Errorf("gather cluster facts: %w", err)
 	}
 	if ok == 0 {
-		return nil, fmt.Errorf("gather cluster facts: %w", errors.Join(failed...))
+		sort.Slice(failed, func(i, j int) bool { return failed[i].Error() < failed[j].Error() })
+		return nil, fmt.Errorf("gather cluster facts: nothing could be read: %w", failed[0])
 	}
 	// Nodes whose objects were not listed still show the pods bound to them.
 	for name, nf := range a.usage {

@@ -101,7 +101,7 @@ func warning(kind, ns, name, reason, message string, count int32, last time.Time
 		InvolvedObject: corev1.ObjectReference{Kind: kind, Namespace: ns, Name: name},
 		Type:           corev1.EventTypeWarning, Reason: reason, Message: message, Count: count,
 		FirstTimestamp: metav1.NewTime(last.Add(-5 * time.Minute)), LastTimestamp: metav1.NewTime(last),
-		Source:         corev1.EventSource{Component: "default-scheduler"},
+		Source: corev1.EventSource{Component: "default-scheduler"},
 	}
 }
 

@@ -312,8 +312,22 @@ func parseScheduling(text string) []schedItem {
 			out = append(out, schedItem{n, rest})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].count > out[j].count })
+	// Nodes a pod is not meant for (its node selector, control-plane taints)
+	// explain nothing; the reason the intended nodes give comes first.
+	sort.SliceStable(out, func(i, j int) bool {
+		ei, ej := expectedExclusion(out[i].reason), expectedExclusion(out[j].reason)
+		if ei != ej {
+			return !ei
+		}
+		return out[i].count > out[j].count
+	})
 	return out
+}
+
+func expectedExclusion(reason string) bool {
+	r := schedRule(reason)
+	return r == "scheduling/node-selector-mismatch" ||
+		(r == "scheduling/untolerated-taint" && strings.Contains(reason, "node-role.kubernetes.io/"))
 }
 
 // schedRule maps one reason of the scheduler to a rule id.
