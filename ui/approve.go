@@ -1,0 +1,382 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/session"
+)
+
+// armDelay is how long a newly shown card ignores its keys, so that a key
+// meant for something else cannot decide a proposal nobody has read.
+const armDelay = 300 * time.Millisecond
+
+// cardMode is what the approval card is asking.
+type cardMode int
+
+const (
+	cardAsk  cardMode = iota // y / a / n / e
+	cardDeny                 // typing an optional reason
+	cardEdit                 // editing the command line
+)
+
+// String names the mode.
+func (c cardMode) String() string {
+	switch c {
+	case cardAsk:
+		return "ask"
+	case cardDeny:
+		return "deny"
+	case cardEdit:
+		return "edit"
+	}
+	return "unknown"
+}
+
+// card is the approval card of the pending proposal.
+type card struct {
+	callID  string
+	action  kube.Action
+	command string
+	reason  string
+	pending int
+	shown   time.Time
+	mode    cardMode
+	input   lineInput
+	warning string // cluster text before it reads like an instruction to the model
+}
+
+// showCard shows the approval card for step. The focus stays where it is:
+// keys typed into the input box never decide anything.
+func (m *Model) showCard(step session.Step) {
+	m.card = &card{
+		callID:  step.CallID,
+		action:  step.Action,
+		command: step.Action.String(),
+		reason:  step.Reason,
+		pending: step.Pending,
+		shown:   m.now(),
+		warning: injectionHint(m.events),
+	}
+	m.follow = true
+}
+
+// armed reports whether the card accepts decisions yet.
+func (c *card) armed(now time.Time) bool { return now.Sub(c.shown) >= armDelay }
+
+// runnable reports whether the card's action may run at all.
+func (c *card) runnable() bool {
+	return c.action.Risk == kube.ReadOnly || c.action.Risk == kube.Sensitive
+}
+
+// cardKey handles a decision key on the card; ok is false for other keys.
+func (m *Model) cardKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	c := m.card
+	k := m.keys
+	if !key.Matches(msg, k.Approve, k.Always, k.Deny, k.Edit, k.Copy) {
+		return nil, false
+	}
+	if !c.armed(m.now()) {
+		return nil, true
+	}
+	switch {
+	case key.Matches(msg, k.Copy):
+		return m.copyText(c.command), true
+	case key.Matches(msg, k.Approve, k.Always) && !c.runnable():
+		m.setFlash("This command changes the cluster; it never runs here. Press c to copy it and run it yourself.", true)
+		return nil, true
+	case key.Matches(msg, k.Always) && c.action.Risk != kube.ReadOnly:
+		m.setFlash("Only read-only actions can be always allowed; press y to run this one once.", true)
+		return nil, true
+	case key.Matches(msg, k.Approve):
+		return m.apply(m.s.Approve(c.callID, false)), true
+	case key.Matches(msg, k.Always):
+		return m.apply(m.s.Approve(c.callID, true)), true
+	case key.Matches(msg, k.Deny):
+		m.cardMode(cardDeny, "", "reason (optional) — enter denies, esc goes back")
+	case key.Matches(msg, k.Edit):
+		m.cardMode(cardEdit, c.command, "")
+	}
+	return nil, true
+}
+
+// cardMode switches the card to typing a deny reason or an edited line.
+func (m *Model) cardMode(mode cardMode, value, placeholder string) {
+	c := m.card
+	c.mode = mode
+	prompt := "deny: "
+	if mode == cardEdit {
+		prompt = "edit: "
+	}
+	c.input = m.newInput(prompt, placeholder)
+	c.input.Width = max(m.width-8, 1)
+	c.input.SetValue(value)
+	c.input.Focus()
+}
+
+// cardInputKey handles keys while the card asks for a reason or an edit.
+func (m *Model) cardInputKey(msg tea.KeyMsg) tea.Cmd {
+	c := m.card
+	switch msg.Type {
+	case tea.KeyEsc:
+		c.mode = cardAsk
+		return nil
+	case tea.KeyEnter:
+		text := strings.TrimSpace(c.input.Value())
+		if c.mode == cardDeny {
+			return m.apply(m.s.Deny(c.callID, text))
+		}
+		if text == "" {
+			m.setFlash("The edited command is empty; esc goes back.", true)
+			return nil
+		}
+		step, err := m.s.Edit(c.callID, text)
+		if err != nil {
+			m.sync()
+			m.setFlash(err.Error(), true) // stay in the editor so the line can be fixed
+			return nil
+		}
+		return m.apply(step, nil)
+	}
+	c.input.Update(msg)
+	return nil
+}
+
+// cardView renders the approval card at width w.
+func (m *Model) cardView(w int) string {
+	c := m.card
+	st := m.st
+	inner := max(w-4, 10)
+	var lines []string
+	title := "Run this command?"
+	if !c.runnable() {
+		title = "Proposed fix — run it yourself"
+	}
+	if c.pending > 1 {
+		title += fmt.Sprintf("  (1 of %d)", c.pending)
+	}
+	lines = append(lines, st.Title.Render(title))
+	for _, l := range wrap(clean(c.command), inner) {
+		lines = append(lines, st.Command.Render(l))
+	}
+	badge := st.risk(c.action.Risk.String()).Render("[" + strings.ToUpper(c.action.Risk.String()) + "]")
+	lines = append(lines, wrapStyled(badge+" ", clean(c.action.Reason), inner, st.Dim)...)
+	if c.reason != "" {
+		lines = append(lines, wrapStyled(st.Dim.Render("why: "), clean(c.reason), inner, st.Text)...)
+	}
+	ns := c.action.Namespace
+	if c.action.AllNamespaces {
+		ns = "all namespaces"
+	} else if ns == "" {
+		ns = m.s.Meta().Namespace
+	}
+	if ns == "" {
+		ns = "default"
+	}
+	lines = append(lines, st.Dim.Render(truncate(clean(fmt.Sprintf("context %s · namespace %s", m.s.Meta().Context, ns)), inner)))
+	if c.warning != "" {
+		lines = append(lines, wrapStyled(st.Warning.Render("! "), c.warning, inner, st.Warning)...)
+	}
+	switch c.mode {
+	case cardDeny, cardEdit:
+		lines = append(lines, c.input.View())
+	default:
+		lines = append(lines, m.cardHints(c))
+	}
+	box := st.Card
+	if m.focus == focusTranscript {
+		box = st.CardFocused
+	}
+	return box.Width(w - 2).Render(strings.Join(lines, "\n"))
+}
+
+// cardHints is the key line of the card.
+func (m *Model) cardHints(c *card) string {
+	st := m.st
+	h := func(k, d string) string { return st.Key.Render(k) + " " + st.KeyDesc.Render(d) }
+	var parts []string
+	if c.runnable() {
+		parts = append(parts, h("y", "run once"))
+		if c.action.Risk == kube.ReadOnly {
+			parts = append(parts, h("a", "always allow "+verbKey(c.action)))
+		}
+	} else {
+		parts = append(parts, h("c", "copy"))
+	}
+	parts = append(parts, h("n", "deny"), h("e", "edit"))
+	if c.runnable() {
+		parts = append(parts, h("c", "copy"))
+	}
+	line := strings.Join(parts, "  ")
+	switch {
+	case m.focus == focusInput:
+		line = st.Dim.Render("tab to decide — keys typed in the input box never decide")
+	case !c.armed(m.now()):
+		line = st.Dim.Render(ansi.Strip(line))
+	}
+	return line
+}
+
+// verbKey names what "always allow" covers: the verb and its sub-verb.
+func verbKey(a kube.Action) string {
+	if a.SubVerb != "" {
+		return a.Verb + " " + a.SubVerb
+	}
+	return a.Verb
+}
+
+// injectionPhrases are fragments of cluster text that address the model.
+var injectionPhrases = []string{
+	"ignore previous", "ignore all previous", "ignore the above", "ignore your instructions",
+	"disregard previous", "disregard all", "disregard the above", "forget your instructions",
+	"new instructions", "system prompt", "you are now", "as an ai", "you must run",
+	"run the following command", "execute the following", "approve this", "assistant:",
+	"<|im_start|>", "[inst]", "### instruction", "指示を無視", "以前の指示", "システムプロンプト",
+}
+
+// injectionHint looks at the cluster text the model read since the operator
+// last spoke (results, and the report in the first turn) and returns a
+// warning when some of it reads like an instruction to the model.
+func injectionHint(events []session.Event) string {
+	from := 0
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Kind == session.KindOperator {
+			from = i
+			break
+		}
+	}
+	for _, e := range events[from:] {
+		var text, where string
+		switch e.Kind {
+		case session.KindResult:
+			text, where = e.ModelView, "the output of kubectl "+strings.TrimPrefix(e.Command, "kubectl ")
+		case session.KindReport:
+			text, where = e.Text, "the first-response report"
+		default:
+			continue
+		}
+		low := strings.ToLower(text)
+		for _, p := range injectionPhrases {
+			if i := strings.Index(low, p); i >= 0 {
+				frag := oneLine(text[i:min(len(text), i+60)])
+				return fmt.Sprintf("This proposal follows cluster text that reads like an instruction to the model (%q in %s). Check that the command serves your investigation.", frag, oneLine(where))
+			}
+		}
+	}
+	return ""
+}
+
+// allowedList is the overlay listing what runs without asking.
+type allowedList struct {
+	items []string
+	sel   int
+}
+
+// alwaysLister and alwaysRevoker are implemented by sessions that can list
+// and revoke always-allowed verbs.
+type (
+	alwaysLister  interface{ AlwaysAllowed() []string }
+	alwaysRevoker interface{ Revoke(verb string) error }
+)
+
+// openAllowed shows the always-allowed list.
+func (m *Model) openAllowed() {
+	m.allowed = &allowedList{items: m.alwaysAllowed()}
+}
+
+// alwaysAllowed returns the verbs that run without asking.
+func (m *Model) alwaysAllowed() []string {
+	if l, ok := any(m.s).(alwaysLister); ok {
+		return l.AlwaysAllowed()
+	}
+	props := map[string]string{}
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range m.events {
+		switch {
+		case e.Kind == session.KindProposal:
+			props[e.CallID] = e.Text
+		case e.Kind == session.KindDecision && e.Decision == session.Always:
+			a, _ := kube.Parse(props[e.CallID])
+			if v := verbKey(a); v != "" && !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+func (m *Model) allowedKey(msg tea.KeyMsg) tea.Cmd {
+	l := m.allowed
+	switch {
+	case key.Matches(msg, m.keys.Close), key.Matches(msg, m.keys.Allowed):
+		m.allowed = nil
+	case key.Matches(msg, m.keys.Up):
+		l.sel = max(l.sel-1, 0)
+	case key.Matches(msg, m.keys.Down):
+		l.sel = min(l.sel+1, max(len(l.items)-1, 0))
+	case key.Matches(msg, m.keys.Revoke) && len(l.items) > 0:
+		r, ok := any(m.s).(alwaysRevoker)
+		if !ok {
+			m.setFlash("This session cannot revoke always-allowed actions.", true)
+			return nil
+		}
+		v := l.items[l.sel]
+		if err := r.Revoke(v); err != nil {
+			m.setFlash(err.Error(), true)
+			return nil
+		}
+		m.sync()
+		m.setFlash("Revoked: "+v+" asks again.", false)
+		m.allowed = &allowedList{items: m.alwaysAllowed(), sel: max(l.sel-1, 0)}
+	}
+	return nil
+}
+
+// allowedView renders the always-allowed overlay at width w.
+func (m *Model) allowedView(w int) string {
+	st := m.st
+	lines := []string{st.Title.Render("Always allowed in this session (read-only only)")}
+	if len(m.allowed.items) == 0 {
+		lines = append(lines, st.Dim.Render("Nothing: every action asks first."))
+	}
+	for i, v := range m.allowed.items {
+		mark := "  "
+		if i == m.allowed.sel {
+			mark = "> "
+		}
+		lines = append(lines, st.Text.Render(mark+"kubectl "+clean(v)+" …"))
+	}
+	lines = append(lines, st.Key.Render("x")+" "+st.KeyDesc.Render("revoke")+"  "+st.Key.Render("esc")+" "+st.KeyDesc.Render("close"))
+	return st.CardFocused.Width(w - 2).Render(strings.Join(lines, "\n"))
+}
+
+// copyCommand copies the card's command, or the latest proposed fix.
+func (m *Model) copyCommand() tea.Cmd {
+	if m.card != nil {
+		return m.copyText(m.card.command)
+	}
+	for i := len(m.events) - 1; i >= 0; i-- {
+		if e := m.events[i]; e.Kind == session.KindFix {
+			return m.copyText(commandLine(e.Command))
+		}
+	}
+	m.setFlash("There is no proposed fix to copy.", true)
+	return nil
+}
+
+// commandLine returns a journaled command with its leading "kubectl".
+func commandLine(c string) string {
+	c = clean(c)
+	if strings.HasPrefix(c, "kubectl ") || c == "" {
+		return c
+	}
+	return "kubectl " + c
+}

@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/session"
+)
+
+// activityKind is what a running activity does.
+type activityKind int
+
+const (
+	actReport activityKind = iota
+	actModel
+	actRun
+	actExport
+)
+
+// String names the activity kind.
+func (k activityKind) String() string {
+	switch k {
+	case actReport:
+		return "report"
+	case actModel:
+		return "model"
+	case actRun:
+		return "run"
+	case actExport:
+		return "export"
+	}
+	return "unknown"
+}
+
+// activity is one blocking call running in a command: the first response, a
+// model call, an action or an export. Its messages carry its id, so messages
+// of a superseded activity are recognised.
+type activity struct {
+	kind     activityKind
+	id       int
+	label    string
+	callID   string
+	started  time.Time
+	cancel   context.CancelFunc
+	canceled bool
+	text     strings.Builder // model text streamed so far
+	retry    *llm.Retry
+	retryAt  time.Time
+}
+
+// Messages of the commands.
+type (
+	reportMsg struct {
+		id  int
+		fr  session.FirstResponse
+		err error
+	}
+	deltaMsg struct {
+		id int
+		d  llm.Delta
+		ch chan tea.Msg
+	}
+	replyMsg struct {
+		id    int
+		reply llm.Reply
+		err   error
+	}
+	resultMsg struct {
+		id     int
+		callID string
+		res    kube.Result
+		err    error
+	}
+	exportMsg struct {
+		path string
+		err  error
+	}
+	outputMsg struct {
+		title string
+		text  string
+		err   error
+	}
+	copiedMsg struct{ text string }
+	tickMsg   struct{}
+)
+
+// begin registers a new activity and returns it with its context.
+func (m *Model) begin(kind activityKind, label string) (*activity, context.Context) {
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.lastID++
+	a := &activity{kind: kind, id: m.lastID, label: label, started: m.now(), cancel: cancel}
+	return a, ctx
+}
+
+// startReport writes the first response in a command.
+func (m *Model) startReport() tea.Cmd {
+	a, ctx := m.begin(actReport, "gathering facts and writing the first response")
+	m.act = a
+	rep := m.cfg.Report
+	return func() tea.Msg {
+		fr, err := rep.FirstResponse(ctx)
+		return reportMsg{id: a.id, fr: fr, err: err}
+	}
+}
+
+// startModel calls the model in a command. Streamed deltas travel through a
+// channel that waitFor reads one message at a time, so nothing but commands
+// ever talks to the program.
+func (m *Model) startModel(req llm.Request) tea.Cmd {
+	if m.act != nil && m.act.kind == actModel {
+		m.act.cancel() // superseded by a newer request
+	}
+	label := "asking " + m.s.Meta().Model
+	if m.s.Meta().Model == "" || m.s.Meta().Model == "offline" {
+		label = "the offline responder is thinking"
+	}
+	a, ctx := m.begin(actModel, label)
+	m.act = a
+	client := m.cfg.Client
+	ch := make(chan tea.Msg, 64)
+	call := func() tea.Msg {
+		defer close(ch)
+		reply, err := client.Complete(ctx, req, func(d llm.Delta) {
+			select {
+			case ch <- deltaMsg{id: a.id, d: d, ch: ch}:
+			case <-ctx.Done():
+			}
+		})
+		ch <- replyMsg{id: a.id, reply: reply, err: err}
+		return nil
+	}
+	return tea.Batch(call, waitFor(ch))
+}
+
+// waitFor returns the next message of a model call.
+func waitFor(ch chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return msg
+	}
+}
+
+// startRun runs an approved action in a command.
+func (m *Model) startRun(callID string, a kube.Action) tea.Cmd {
+	act, ctx := m.begin(actRun, "running "+a.String())
+	act.callID = callID
+	m.act = act
+	runner := m.cfg.Runner
+	return func() tea.Msg {
+		res, err := runner.Run(ctx, a)
+		return resultMsg{id: act.id, callID: callID, res: res, err: err}
+	}
+}
+
+// startExport writes the postmortem in a command.
+func (m *Model) startExport() tea.Cmd {
+	if m.cfg.Export == nil {
+		m.setFlash("Export is not available in this session.", true)
+		return nil
+	}
+	if m.export != nil {
+		m.setFlash("The postmortem is already being written.", false)
+		return nil
+	}
+	a, ctx := m.begin(actExport, "writing the postmortem")
+	m.export = a
+	exp := m.cfg.Export
+	return func() tea.Msg {
+		path, err := exp.Export(ctx)
+		return exportMsg{path: path, err: err}
+	}
+}
+
+// maxOutput is the most of one output file the pager loads.
+const maxOutput = 32 << 20
+
+// loadOutput reads the full output of a result for the pager.
+func loadOutput(title, path string) tea.Cmd {
+	return func() tea.Msg {
+		if path == "" {
+			return outputMsg{title: title, err: errors.New("this result has no saved output")}
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return outputMsg{title: title, err: fmt.Errorf("open the output: %w", err)}
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, maxOutput))
+		if err != nil {
+			return outputMsg{title: title, err: fmt.Errorf("read the output: %w", err)}
+		}
+		return outputMsg{title: title, text: clean(string(b))}
+	}
+}
+
+// copyText puts text on the terminal's clipboard with OSC 52. The sequence
+// is ours and base64-encodes the text, so nothing in it can act on the terminal.
+func (m *Model) copyText(text string) tea.Cmd {
+	out := m.st.Renderer().Output()
+	return func() tea.Msg {
+		out.Copy(text)
+		return copiedMsg{text: text}
+	}
+}
+
+// tick schedules the next clock tick: fast while a spinner turns, once a
+// second otherwise (the header shows the incident's elapsed time).
+func (m *Model) tick() tea.Cmd {
+	if !m.ticks {
+		return nil
+	}
+	d := time.Second
+	if m.act != nil || m.export != nil {
+		d = 100 * time.Millisecond
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{} })
+}

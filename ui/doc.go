@@ -1,0 +1,41 @@
+// Package ui is the full-screen incident session: the terminal screen where
+// the operator reads the first-response report, follows the assistant and
+// approves, denies or edits each proposed kubectl command.
+//
+// It is the only package that imports bubbletea, bubbles, lipgloss and
+// glamour. One root Model handles every message; the blocking work (the first
+// response, model calls, actions, the postmortem export) runs in tea.Cmds and
+// comes back as messages. Streamed model text travels through a channel that
+// a command reads one delta at a time; nothing calls Program.Send.
+//
+// The transcript is derived from the session's journal (session.Events);
+// the screen keeps indexes into it and renderings per entry and width, never
+// a second copy of the conversation. Only the lines on screen are assembled
+// per frame.
+//
+// # Entry point
+//
+//	func Run(ctx context.Context, cfg Config) error
+//
+// Config carries the session, the model (Completer: llm.Client or the offline
+// responder), the Runner (kube's executor), an optional Reporter that writes
+// the first response when the session has none, an optional Exporter for
+// ctrl+e, the Styles chosen before the program starts (DetectStyles reads
+// NO_COLOR and the terminal background once), the terminal's In/Out and the
+// clock. New builds the same Model for tests.
+//
+// # Keys
+//
+// In the transcript: j/k, pgup/pgdn, g/G scroll; / searches; o opens the
+// output of the last action on screen; c copies a command (OSC 52); L lists
+// what is always allowed (x revokes). On an approval card: y runs once, a
+// always allows the read-only verb, n denies with an optional reason, e edits
+// (the line is parsed and classified again). tab moves the focus between the
+// input box and the transcript; keys typed in the input box never decide a
+// card, and a newly shown card ignores keys for 300 ms. esc cancels the
+// running model call or action; ctrl+e exports the postmortem; ctrl+c twice
+// quits (the journal is already on disk); ? shows every key.
+//
+// Everything from the cluster or the model is cleaned of escape sequences and
+// control characters again at render time.
+package ui

@@ -1,0 +1,410 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kuberesponder/kuberesponder/session"
+)
+
+// foldLines is how many output lines an action shows until it is opened.
+const foldLines = 4
+
+// entryKind is what a transcript entry shows.
+type entryKind int
+
+const (
+	entStart entryKind = iota
+	entReport
+	entOperator
+	entAssistant
+	entAction // a proposal with its decision, result and fix
+	entError
+	entNote
+	entPhase
+)
+
+// String names the entry kind.
+func (k entryKind) String() string {
+	return [...]string{"start", "report", "operator", "assistant", "action", "error", "note", "phase"}[k]
+}
+
+// entry is one block of the transcript. It holds indexes into the journal,
+// never a copy of what was said, plus its rendering for one width.
+type entry struct {
+	kind          entryKind
+	ev            int // the event that opened the entry
+	dec, res, fix int // action: decision, result and fix events, -1 while none
+
+	width int      // width lines were rendered for; 0 when stale
+	lines []string // rendered lines, the blank separator included
+	plain []string // lower-cased lines without styles, built on the first search
+}
+
+// transcript is the screen's view of the journal: entries derived from the
+// events, and the header facts.
+type transcript struct {
+	entries   []entry
+	byCall    map[string]int
+	seen      int
+	hasReport bool
+	start     time.Time
+	tokens    int
+	phase     session.Phase
+}
+
+// add derives entries from the events not seen yet; the journal only grows.
+func (t *transcript) add(events []session.Event) {
+	if t.byCall == nil {
+		t.byCall = map[string]int{}
+		t.phase = session.PhaseTriage
+	}
+	for i := t.seen; i < len(events); i++ {
+		e := events[i]
+		if e.Usage != nil {
+			t.tokens += e.Usage.TotalTokens
+		}
+		if idx, ok := t.byCall[e.CallID]; ok && e.CallID != "" && e.Kind != session.KindNote {
+			en := &t.entries[idx]
+			switch e.Kind {
+			case session.KindDecision:
+				en.dec = i
+			case session.KindResult:
+				en.res = i
+			case session.KindFix:
+				en.fix = i
+			}
+			en.width = 0
+			continue
+		}
+		kind := entNote
+		switch e.Kind {
+		case session.KindStart:
+			kind, t.start = entStart, e.Time
+		case session.KindReport:
+			kind, t.hasReport = entReport, true
+		case session.KindOperator:
+			kind = entOperator
+		case session.KindAssistant:
+			kind = entAssistant
+		case session.KindProposal:
+			kind = entAction
+			t.byCall[e.CallID] = len(t.entries)
+		case session.KindError:
+			kind = entError
+		case session.KindPhase:
+			kind, t.phase = entPhase, e.Phase
+		}
+		t.entries = append(t.entries, entry{kind: kind, ev: i, dec: -1, res: -1, fix: -1})
+	}
+	t.seen = len(events)
+}
+
+// layout renders every stale entry for width w and returns the total height.
+func (m *Model) layout(w int) int {
+	total := 0
+	for i := range m.tr.entries {
+		e := &m.tr.entries[i]
+		if e.width != w {
+			e.lines, e.plain, e.width = m.renderEntry(e, w), nil, w
+		}
+		total += len(e.lines)
+	}
+	return total + len(m.liveLines(w))
+}
+
+// window returns the h transcript lines starting at the current offset.
+func (m *Model) window(w, h int) []string {
+	total := m.layout(w)
+	if m.follow {
+		m.offset = max(total-h, 0)
+	}
+	m.offset = min(max(m.offset, 0), max(total-h, 0))
+	out := make([]string, 0, h)
+	line := 0
+	for i := range m.tr.entries {
+		e := &m.tr.entries[i]
+		if line+len(e.lines) <= m.offset {
+			line += len(e.lines)
+			continue
+		}
+		for j, l := range e.lines {
+			if line+j < m.offset {
+				continue
+			}
+			if len(out) == h {
+				return out
+			}
+			if m.search != nil && m.search.line == line+j {
+				l = m.st.Match.Render(ansi.Strip(l))
+			}
+			out = append(out, l)
+		}
+		line += len(e.lines)
+	}
+	for _, l := range m.liveLines(w) {
+		if len(out) == h {
+			break
+		}
+		if line >= m.offset {
+			out = append(out, l)
+		}
+		line++
+	}
+	return out
+}
+
+// clampOffset keeps the offset inside the transcript.
+func (m *Model) clampOffset() {
+	h := m.transcriptHeight()
+	total := m.layout(m.width)
+	if m.offset >= total-h {
+		m.offset, m.follow = max(total-h, 0), true
+	}
+	m.offset = max(m.offset, 0)
+}
+
+// liveLines shows the model text streaming in, before it is journaled.
+func (m *Model) liveLines(w int) []string {
+	if m.act == nil || m.act.kind != actModel || m.act.text.Len() == 0 {
+		return nil
+	}
+	out := []string{m.st.Assistant.Render("assistant")}
+	for _, l := range wrap(clean(m.act.text.String()), w-2) {
+		out = append(out, "  "+m.st.Text.Render(l))
+	}
+	return out
+}
+
+// renderEntry renders one entry at width w.
+func (m *Model) renderEntry(e *entry, w int) []string {
+	ev := m.events[e.ev]
+	st := m.st
+	var out []string
+	switch e.kind {
+	case entStart:
+		meta := m.s.Meta()
+		out = []string{st.Dim.Render(truncate(oneLine(fmt.Sprintf("── session %s started %s · context %s · namespace %s",
+			meta.ID, ev.Time.UTC().Format("2006-01-02 15:04 UTC"), meta.Context, nsName(meta.Namespace))), w))}
+	case entReport:
+		if ev.Title != "" && !strings.Contains(firstLine(ev.Text), ev.Title) {
+			out = append(out, st.Title.Render(truncate(oneLine(ev.Title), w)))
+		}
+		out = append(out, m.markdown(ev.Text, w)...)
+	case entOperator:
+		out = wrapStyled(st.Operator.Render("you › "), clean(ev.Text), w, st.Text)
+	case entAssistant:
+		out = append([]string{st.Assistant.Render("assistant")}, m.markdown(ev.Text, w)...)
+	case entAction:
+		out = m.renderAction(e, w)
+	case entError:
+		out = wrapStyled(st.Error.Render("✗ "), clean(ev.Text), w, st.Error)
+	case entPhase:
+		text := "── phase: " + string(ev.Phase)
+		if ev.Text != "" {
+			text += " — " + ev.Text
+		}
+		out = wrapStyled("", clean(text), w, st.Title)
+	default:
+		out = wrapStyled(st.Note.Render("· "), clean(ev.Text), w, st.Note)
+		if ev.Output != "" {
+			out = append(out, st.Dim.Render(truncate("  "+oneLine(ev.Summary)+" — o opens the full output", w)))
+		}
+	}
+	return append(out, "")
+}
+
+// renderAction renders a proposal, what was decided and what it produced.
+func (m *Model) renderAction(e *entry, w int) []string {
+	st := m.st
+	p := m.events[e.ev]
+	badge := st.risk(p.Risk).Render("[" + strings.ToUpper(p.Risk) + "]")
+	cmd := commandLine(p.Command)
+	if cmd == "" {
+		cmd = "kubectl " + clean(p.Text)
+	}
+	var out []string
+	if e.fix >= 0 {
+		out = append(out, st.Mutating.Render("⚑ proposed fix — run it yourself ")+badge)
+		for _, l := range wrap(commandLine(m.events[e.fix].Command), w-2) {
+			out = append(out, "  "+st.Command.Render(l))
+		}
+	} else {
+		out = wrapStyled(st.Command.Render("$ "), cmd, w-lipgloss.Width(badge)-1, st.Command)
+		out[0] += " " + badge
+	}
+	if p.Reason != "" {
+		out = append(out, wrapStyled(st.Dim.Render("  why: "), clean(p.Reason), w, st.Text)...)
+	}
+	if e.dec >= 0 {
+		d := m.events[e.dec]
+		switch {
+		case d.Decision == session.Edited:
+			out = append(out, wrapStyled(st.Pending.Render("  edited to: "), commandLine(d.Command), w, st.Command)...)
+		case d.Decision == session.Always:
+			out = append(out, st.Dim.Render(truncate("  approved; "+verbOf(p)+" now runs without asking", w)))
+		case d.Decision == session.Auto:
+			out = append(out, st.Dim.Render(truncate("  ran without asking ("+verbOf(p)+" is always allowed)", w)))
+		}
+	}
+	if e.fix >= 0 {
+		return append(out, st.Dim.Render(truncate("  c copies the latest fix; apply it yourself if you agree", w)))
+	}
+	if e.res < 0 {
+		status := st.Pending.Render("  … awaiting your decision")
+		if e.dec >= 0 {
+			status = st.Pending.Render("  … running")
+		}
+		return append(out, status)
+	}
+	r := m.events[e.res]
+	start := p.Time
+	if e.dec >= 0 {
+		start = m.events[e.dec].Time
+	}
+	status := string(r.Status)
+	stStyle := st.Denied
+	switch r.Status {
+	case session.Ran:
+		stStyle = st.Ran
+		status = fmt.Sprintf("✓ ran in %s · %s", seconds(r.Time.Sub(start)), r.Summary)
+	case session.Failed:
+		stStyle = st.Failed
+		status = fmt.Sprintf("✗ failed in %s · %s", seconds(r.Time.Sub(start)), r.Reason)
+	case session.DeniedCall:
+		status = "✗ denied"
+		if r.Reason != "" {
+			status += ": " + r.Reason
+		}
+	default:
+		status = "– " + r.Summary
+	}
+	out = append(out, wrapStyled("  ", clean(status), w, stStyle)...)
+	if r.Status == session.Ran || r.Status == session.Failed {
+		out = append(out, m.preview(r, w)...)
+	}
+	return out
+}
+
+// preview is the folded output of a result: its first lines and how much more there is.
+func (m *Model) preview(r session.Event, w int) []string {
+	view := r.ModelView
+	if i := strings.IndexByte(view, '\n'); i >= 0 && (strings.HasPrefix(view, "$ ") || strings.HasPrefix(view, "The operator edited")) {
+		view = view[i+1:]
+	}
+	view = strings.TrimRight(view, "\n")
+	if view == "" {
+		return nil
+	}
+	var out []string
+	rest := view
+	for len(out) < foldLines && rest != "" {
+		line := rest
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		out = append(out, m.st.Dim.Render("  │ ")+m.st.Text.Render(truncate(clean(line), w-4)))
+	}
+	more := "o opens the full output"
+	if rest != "" {
+		more = fmt.Sprintf("… %d more lines — %s", strings.Count(rest, "\n")+1, more)
+	}
+	return append(out, m.st.Dim.Render(truncate("  │ "+more, w)))
+}
+
+// markdown renders markdown with glamour's fixed style at width w.
+func (m *Model) markdown(text string, w int) []string {
+	if m.md == nil || m.mdW != w {
+		r, err := m.st.markdown(w)
+		if err != nil {
+			return wrap(clean(text), w)
+		}
+		m.md, m.mdW = r, w
+	}
+	s, err := m.md.Render(clean(text))
+	if err != nil {
+		return wrap(clean(text), w)
+	}
+	lines := strings.Split(strings.Trim(s, "\n"), "\n")
+	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1])) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[0])) == "" {
+		lines = lines[1:]
+	}
+	return lines
+}
+
+// firstLine returns the first line of s.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// verbOf returns the verb of a proposal's command ("get", "rollout status").
+func verbOf(p session.Event) string {
+	f := strings.Fields(strings.TrimPrefix(commandLine(p.Command), "kubectl "))
+	if len(f) > 1 && (f[0] == "rollout" || f[0] == "auth" || f[0] == "config") {
+		return f[0] + " " + f[1]
+	}
+	if len(f) > 0 {
+		return f[0]
+	}
+	return "this verb"
+}
+
+// nsName names a namespace for people.
+func nsName(ns string) string {
+	if ns == "" {
+		return "all namespaces"
+	}
+	return ns
+}
+
+// seconds formats a duration as people read an elapsed time.
+func seconds(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0.0s"
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// wrap wraps plain text at width w (words first, then hard).
+func wrap(s string, w int) []string {
+	w = max(w, 1)
+	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+}
+
+// wrapStyled wraps text after a styled prefix; continuation lines are
+// indented to the prefix's width.
+func wrapStyled(prefix, text string, w int, style lipgloss.Style) []string {
+	pw := lipgloss.Width(prefix)
+	lines := wrap(text, w-pw)
+	pad := strings.Repeat(" ", pw)
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = prefix + style.Render(l)
+		} else {
+			lines[i] = pad + style.Render(l)
+		}
+	}
+	return lines
+}
+
+// truncate cuts s to width w with an ellipsis.
+func truncate(s string, w int) string {
+	return ansi.Truncate(s, max(w, 1), "…")
+}

@@ -1,0 +1,334 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kuberesponder/kuberesponder/session"
+)
+
+// quitWindow is how long a first ctrl+c waits for the second.
+const quitWindow = 3 * time.Second
+
+// Update handles one message. All IO happens in the commands it returns.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	case tickMsg:
+		m.frame++
+		return m, m.tick()
+	case reportMsg:
+		return m, m.onReport(msg)
+	case deltaMsg:
+		if m.act != nil && m.act.id == msg.id {
+			m.onDelta(msg)
+		}
+		return m, waitFor(msg.ch)
+	case replyMsg:
+		return m, m.onReply(msg)
+	case resultMsg:
+		return m, m.onResult(msg)
+	case exportMsg:
+		m.export = nil
+		if msg.err != nil {
+			m.setFlash("Export failed: "+msg.err.Error(), true)
+		} else {
+			m.setFlash("Postmortem written to "+msg.path, false)
+		}
+		return m, nil
+	case outputMsg:
+		if msg.err != nil {
+			m.setFlash(msg.err.Error(), true)
+			return m, nil
+		}
+		m.pager = newPager(msg.title, msg.text)
+		return m, nil
+	case copiedMsg:
+		m.setFlash("Copied to the clipboard (OSC 52): "+msg.text, false)
+		return m, nil
+	}
+	return m, nil
+}
+
+// resize adapts the layout to a new terminal size.
+func (m *Model) resize(w, h int) {
+	m.width, m.height = max(w, 20), max(h, 8)
+	m.help.Width = m.width
+	m.input.Width = max(m.width-4, 1)
+	if m.card != nil {
+		m.card.input.Width = max(m.width-8, 1)
+	}
+	m.clampOffset()
+}
+
+// apply takes the session's next step: start a call, show a card or wait.
+func (m *Model) apply(step session.Step, err error) tea.Cmd {
+	m.sync()
+	if err != nil {
+		m.setFlash(err.Error(), true)
+		if m.act == nil {
+			step = m.s.Next()
+		}
+	}
+	m.step = step
+	m.card = nil
+	switch step.Kind {
+	case session.StepModel:
+		return m.startModel(step.Request)
+	case session.StepRun:
+		return m.startRun(step.CallID, step.Action)
+	case session.StepApprove:
+		m.showCard(step)
+	}
+	return nil
+}
+
+// finish ends the running activity if msgID is its id; it reports whether it was.
+func (m *Model) finish(id int) bool {
+	if m.act == nil || m.act.id != id {
+		return false
+	}
+	m.act.cancel()
+	m.act = nil
+	return true
+}
+
+func (m *Model) onReport(msg reportMsg) tea.Cmd {
+	canceled := m.act != nil && m.act.canceled
+	if !m.finish(msg.id) {
+		return nil
+	}
+	if msg.err != nil {
+		if canceled || errors.Is(msg.err, context.Canceled) {
+			m.setFlash("The first response was cancelled; type a message or enter to start investigating.", false)
+		} else {
+			m.setFlash("The first response failed: "+msg.err.Error(), true)
+		}
+		return nil
+	}
+	if err := m.s.Report(msg.fr); err != nil {
+		m.setFlash(err.Error(), true)
+	}
+	m.sync()
+	return nil
+}
+
+func (m *Model) onDelta(msg deltaMsg) {
+	a := m.act
+	if msg.d.Retry != nil {
+		r := *msg.d.Retry
+		a.retry, a.retryAt = &r, m.now().Add(r.Wait)
+	}
+	if msg.d.Content != "" {
+		a.retry = nil
+		a.text.WriteString(msg.d.Content)
+	}
+}
+
+func (m *Model) onReply(msg replyMsg) tea.Cmd {
+	if !m.finish(msg.id) {
+		return nil // superseded: the session already moved on
+	}
+	if msg.err != nil {
+		if errors.Is(msg.err, context.Canceled) {
+			m.setFlash("Model call cancelled.", false)
+		}
+		return m.apply(m.s.ModelFailed(msg.err))
+	}
+	return m.apply(m.s.ModelReplied(msg.reply))
+}
+
+func (m *Model) onResult(msg resultMsg) tea.Cmd {
+	current := m.finish(msg.id)
+	step, err := m.s.ActionDone(msg.callID, msg.res, msg.err)
+	if !current {
+		m.sync() // a late result is journaled as a note; the session has moved on
+		return nil
+	}
+	return m.apply(step, err)
+}
+
+// key handles one key press.
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if key.Matches(msg, m.keys.Quit) {
+		return m.quit()
+	}
+	m.quitAt = time.Time{}
+	switch {
+	case m.showHelp:
+		if key.Matches(msg, m.keys.Help, m.keys.Close) {
+			m.showHelp = false
+		}
+		return nil
+	case m.pager != nil:
+		return m.pagerKey(msg)
+	case m.allowed != nil:
+		return m.allowedKey(msg)
+	case m.search != nil:
+		return m.searchKey(msg)
+	case m.card != nil && m.card.mode != cardAsk:
+		return m.cardInputKey(msg)
+	}
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
+		return m.cancel()
+	case key.Matches(msg, m.keys.Export):
+		return m.startExport()
+	case key.Matches(msg, m.keys.Focus):
+		m.setFocus(1 - m.focus)
+		return nil
+	case msg.Type == tea.KeyPgUp || msg.Type == tea.KeyPgDown:
+		m.scrollKey(msg)
+		return nil
+	}
+	if m.focus == focusInput {
+		if key.Matches(msg, m.keys.Submit) {
+			return m.submit()
+		}
+		m.input.Update(msg)
+		return nil
+	}
+	if m.card != nil {
+		if cmd, ok := m.cardKey(msg); ok {
+			return cmd
+		}
+	}
+	switch {
+	case m.scrollKey(msg):
+	case key.Matches(msg, m.keys.Help):
+		m.showHelp = true
+	case key.Matches(msg, m.keys.Search):
+		m.openSearch()
+	case key.Matches(msg, m.keys.Open):
+		return m.openOutput()
+	case key.Matches(msg, m.keys.Copy):
+		return m.copyCommand()
+	case key.Matches(msg, m.keys.Allowed):
+		m.openAllowed()
+	case key.Matches(msg, m.keys.Submit):
+		m.setFocus(focusInput)
+	}
+	return nil
+}
+
+// quit asks for a second ctrl+c before quitting.
+func (m *Model) quit() tea.Cmd {
+	if !m.quitAt.IsZero() && m.now().Sub(m.quitAt) < quitWindow {
+		for _, a := range []*activity{m.act, m.export} {
+			if a != nil {
+				a.cancel()
+			}
+		}
+		return tea.Quit
+	}
+	m.quitAt = m.now()
+	m.setFlash("Press ctrl+c again to quit; the journal is saved.", false)
+	return nil
+}
+
+// cancel stops the running model call or action.
+func (m *Model) cancel() tea.Cmd {
+	if m.act != nil {
+		m.act.canceled = true
+		m.act.cancel()
+		m.setFlash("Cancelling "+m.act.label+"…", false)
+		return nil
+	}
+	if m.export != nil {
+		m.export.cancel()
+		return nil
+	}
+	if m.focus == focusInput {
+		m.setFocus(focusTranscript)
+	}
+	return nil
+}
+
+// setFocus moves the focus between the input box and the transcript.
+func (m *Model) setFocus(f focusArea) {
+	m.focus = f
+	if f == focusInput {
+		m.input.Focus()
+	} else {
+		m.input.Blur()
+	}
+}
+
+// submit handles enter in the input box.
+func (m *Model) submit() tea.Cmd {
+	text := strings.TrimSpace(m.input.Value())
+	m.input.Reset()
+	m.follow = true
+	switch {
+	case text == ":allowed":
+		m.openAllowed()
+		return nil
+	case text == ":retry":
+		return m.apply(m.s.Retry())
+	case strings.HasPrefix(text, ":resolve"):
+		cause := strings.TrimSpace(strings.TrimPrefix(text, ":resolve"))
+		if cause == "" {
+			m.setFlash("Say what the root cause was: :resolve <root cause>", true)
+			return nil
+		}
+		err := m.s.Resolve(cause)
+		return m.apply(m.s.Next(), err)
+	case text == "":
+		if m.act != nil {
+			return nil
+		}
+		if m.s.Phase() == session.PhaseTriage {
+			return m.apply(m.s.Investigate())
+		}
+		if m.step.Kind == session.StepApprove {
+			m.setFocus(focusTranscript)
+		}
+		return nil
+	}
+	if m.act != nil && m.act.kind == actReport {
+		m.setFlash("Wait for the first response, or press esc to cancel it.", true)
+		m.input.SetValue(text)
+		return nil
+	}
+	return m.apply(m.s.Operator(text))
+}
+
+// scrollKey moves the transcript; it reports whether msg was a scroll key.
+func (m *Model) scrollKey(msg tea.KeyMsg) bool {
+	page := max(m.transcriptHeight()-1, 1)
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.scroll(-1)
+	case key.Matches(msg, m.keys.Down):
+		m.scroll(1)
+	case key.Matches(msg, m.keys.PageUp):
+		m.scroll(-page)
+	case key.Matches(msg, m.keys.PageDown):
+		m.scroll(page)
+	case key.Matches(msg, m.keys.Top):
+		m.follow = false
+		m.offset = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.follow = true
+		m.clampOffset()
+	default:
+		return false
+	}
+	return true
+}
+
+// scroll moves the transcript by n lines; reaching the bottom follows new output again.
+func (m *Model) scroll(n int) {
+	m.offset += n
+	m.follow = false
+	m.clampOffset()
+}

@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kuberesponder/kuberesponder/session"
+)
+
+// spinnerFrames turn while something runs.
+var spinnerFrames = spinner.MiniDot.Frames
+
+// View renders the whole screen: header, transcript, status line, approval
+// card, input box and help bar. Every line is cut to the terminal's width.
+func (m *Model) View() string {
+	w, h := m.width, m.height
+	if m.pager != nil {
+		return m.pagerView(w, h)
+	}
+	var dock string
+	switch {
+	case m.allowed != nil:
+		dock = m.allowedView(w)
+	case m.card != nil:
+		dock = m.cardView(w)
+	}
+	th := m.transcriptHeightFor(dock)
+	var b strings.Builder
+	b.Grow(w * h * 2)
+	line := func(s string) {
+		b.WriteString(truncate(s, w))
+		b.WriteByte('\n')
+	}
+	line(m.headerView(w))
+	body := m.window(w, th)
+	if m.showHelp {
+		body = m.fullHelpLines(w, th)
+	}
+	for i := 0; i < th; i++ {
+		if i < len(body) {
+			line(body[i])
+		} else {
+			line("")
+		}
+	}
+	line(m.statusView(w))
+	if dock != "" {
+		for _, l := range strings.Split(dock, "\n") {
+			line(l)
+		}
+	}
+	m.input.placeholder = "type to the assistant"
+	if m.s.Phase() == session.PhaseTriage {
+		m.input.placeholder = "type to the assistant, or enter to start investigating"
+	}
+	style := m.st.Input
+	if m.focus == focusInput {
+		style = m.st.InputFocused
+	}
+	for _, l := range strings.Split(style.Width(w).Render(m.input.View()), "\n") {
+		line(l)
+	}
+	b.WriteString(truncate(m.help.ShortHelpView(m.shortHelp()), w))
+	return b.String()
+}
+
+// transcriptHeight is the number of transcript lines on screen now.
+func (m *Model) transcriptHeight() int {
+	var dock string
+	switch {
+	case m.allowed != nil:
+		dock = m.allowedView(m.width)
+	case m.card != nil:
+		dock = m.cardView(m.width)
+	}
+	return m.transcriptHeightFor(dock)
+}
+
+// transcriptHeightFor is the transcript height left by a docked panel:
+// header, status line, input box (2) and help bar take five lines.
+func (m *Model) transcriptHeightFor(dock string) int {
+	h := m.height - 5
+	if dock != "" {
+		h -= lipgloss.Height(dock)
+	}
+	return max(h, 1)
+}
+
+// headerView is the top line: where we are, what runs, how long, how much.
+func (m *Model) headerView(w int) string {
+	meta := m.s.Meta()
+	model := meta.Model
+	if model == "" {
+		model = "offline"
+	}
+	elapsed := ""
+	if !m.tr.start.IsZero() {
+		elapsed = clock(m.now().Sub(m.tr.start))
+	}
+	parts := []string{
+		meta.Context,
+		"ns " + nsName(meta.Namespace),
+		model,
+		string(m.tr.phase),
+		elapsed,
+		tokens(m.tr.tokens) + " tok",
+	}
+	if meta.Snapshot != "" {
+		parts = append([]string{"snapshot"}, parts...)
+	}
+	if meta.Cluster != "" && meta.Cluster != meta.Context {
+		parts[0] += " (" + meta.Cluster + ")"
+	}
+	text := oneLine(" " + strings.Join(parts, " · "))
+	if full := text + " · kuberesponder"; lipgloss.Width(full) < w {
+		text = full
+	}
+	text = truncate(text, w)
+	if pad := w - lipgloss.Width(text); pad > 0 {
+		text += strings.Repeat(" ", pad)
+	}
+	return m.st.Header.Render(text)
+}
+
+// clock formats the incident's elapsed time.
+func clock(d time.Duration) string {
+	s := int(max(d, 0) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%dh%02dm%02ds", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%dm%02ds", s/60, s%60)
+}
+
+// tokens formats a token count compactly.
+func tokens(n int) string {
+	if n >= 10000 {
+		return fmt.Sprintf("%.1fk", float64(n)/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+// statusView is the line under the transcript: search, progress or a message.
+func (m *Model) statusView(w int) string {
+	st := m.st
+	if m.search != nil {
+		return m.searchView()
+	}
+	spin := spinnerFrames[m.frame%len(spinnerFrames)]
+	if a := m.act; a != nil {
+		s := fmt.Sprintf("%s %s %s", spin, a.label, seconds(m.now().Sub(a.started).Truncate(1e9)))
+		if a.retry != nil {
+			wait := max(a.retryAt.Sub(m.now()), 0)
+			s += fmt.Sprintf(" — retrying in %ds (%s, attempt %d)", int(wait.Seconds()+0.999), a.retry.Reason, a.retry.Attempt)
+		}
+		if a.canceled {
+			s += " — cancelling"
+		} else {
+			s += " · esc cancels"
+		}
+		return st.Pending.Render(truncate(oneLine(s), w))
+	}
+	if m.flash != "" {
+		if m.flashErr {
+			return st.Error.Render(truncate(m.flash, w))
+		}
+		return st.Flash.Render(truncate(m.flash, w))
+	}
+	if a := m.export; a != nil {
+		return st.Pending.Render(truncate(fmt.Sprintf("%s %s %s", spin, a.label, seconds(m.now().Sub(a.started).Truncate(1e9))), w))
+	}
+	hint := ""
+	switch {
+	case m.s.Phase() == session.PhaseTriage && m.tr.hasReport:
+		hint = "Read the report; enter starts the investigation, or type what you know."
+	case m.card != nil && m.focus == focusInput:
+		hint = "A command is waiting for your decision: tab moves to it."
+	case m.step.Kind == session.StepDone:
+		hint = "Resolved. ctrl+e exports the postmortem."
+	}
+	return st.Dim.Render(truncate(hint, w))
+}
+
+// shortHelp is the help bar for the current state.
+func (m *Model) shortHelp() []key.Binding {
+	k := m.keys
+	var b []key.Binding
+	switch {
+	case m.showHelp:
+		b = []key.Binding{k.Help, k.Quit}
+	case m.allowed != nil:
+		b = []key.Binding{k.Up, k.Down, k.Revoke, k.Close}
+	case m.search != nil:
+		b = []key.Binding{k.NextMatch, k.PrevMatch, k.Cancel}
+	case m.card != nil && m.card.mode != cardAsk:
+		b = []key.Binding{k.Submit, k.Cancel}
+	case m.focus == focusInput:
+		b = []key.Binding{k.Submit, k.Focus, k.PageUp, k.Export, k.Quit}
+	case m.card != nil:
+		b = []key.Binding{k.Focus, k.Down, k.Open, k.Help, k.Quit}
+	default:
+		b = []key.Binding{k.Focus, k.Down, k.Search, k.Open, k.Help, k.Export, k.Quit}
+	}
+	return b
+}
+
+// fullHelpLines is the `?` screen.
+func (m *Model) fullHelpLines(w, h int) []string {
+	hm := m.help
+	hm.Width = w
+	lines := []string{m.st.Title.Render("Keys"), ""}
+	lines = append(lines, strings.Split(hm.FullHelpView(m.keys.fullHelp()), "\n")...)
+	lines = append(lines, "",
+		m.st.Title.Render("In the input box"),
+		m.st.Text.Render("  text        tells the assistant; a pending command is answered as interjected"),
+		m.st.Text.Render("  enter       starts the investigation after the report"),
+		m.st.Text.Render("  :allowed    lists what runs without asking (x revokes)"),
+		m.st.Text.Render("  :retry      asks the model again after an error"),
+		m.st.Text.Render("  :resolve …  closes the incident with its root cause"),
+		"",
+		m.st.Dim.Render("Keys typed in the input box never decide a command; a new card ignores keys for 0.3s."),
+		m.st.Dim.Render("Commands that change the cluster never run here: copy them with c and run them yourself."),
+		"", m.st.Dim.Render("? or esc closes this help."))
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	return lines
+}
