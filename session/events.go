@@ -97,7 +97,7 @@ type Event struct {
 	CallID    string          `json:"callId,omitempty"`
 	Tool      string          `json:"tool,omitempty"`     // proposal: the tool the model called
 	Args      string          `json:"args,omitempty"`     // proposal: the raw JSON arguments (redacted)
-	Command   string          `json:"command,omitempty"`  // canonical command line (without "kubectl")
+	Command   string          `json:"command,omitempty"`  // canonical command line, as kube.Action.String() prints it
 	Reason    string          `json:"reason,omitempty"`   // model's reason, deny reason, refusal reason
 	Risk      string          `json:"risk,omitempty"`     // kube.Risk.String() of a proposal
 	Decision  Decision        `json:"decision,omitempty"` // decision events

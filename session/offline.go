@@ -1,0 +1,402 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/kuberesponder/kuberesponder/kube/triage"
+	"github.com/kuberesponder/kuberesponder/llm"
+)
+
+// Offline is an llm.Client that needs no network. It walks the operator
+// through the rule findings: a short first answer, the read-only actions the
+// rules suggest, one at a time, and a conclusion with the cause and the fix
+// as text. It keeps no state: where it is comes from the request's messages.
+type Offline struct {
+	findings []triage.Finding
+	lang     string
+}
+
+var _ llm.Client = (*Offline)(nil)
+
+// NewOffline returns the offline responder for findings (most urgent first),
+// answering in lang ("en" or "ja").
+func NewOffline(findings []triage.Finding, lang string) *Offline {
+	if lang != "ja" {
+		lang = "en"
+	}
+	return &Offline{findings: findings, lang: lang}
+}
+
+// plan is the read-only actions the offline responder proposes for the top
+// finding: the first suggested action (the object itself), then the first
+// later describe or logs action (the nodes, the previous container).
+func (o *Offline) plan() []string {
+	if len(o.findings) == 0 {
+		return nil
+	}
+	acts := o.findings[0].NextActions
+	if len(acts) == 0 {
+		return nil
+	}
+	out := []string{trimKubectl(acts[0])}
+	for _, a := range acts[1:] {
+		a = trimKubectl(a)
+		if f := strings.Fields(a); len(f) > 0 && (f[0] == "describe" || f[0] == "logs") && a != out[0] {
+			return append(out, a)
+		}
+	}
+	if len(acts) > 1 {
+		out = append(out, trimKubectl(acts[1]))
+	}
+	return out
+}
+
+func trimKubectl(line string) string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "kubectl "))
+}
+
+// outcome is what became of one of the responder's proposals.
+type outcome struct {
+	command string
+	status  Status
+	view    string // the tool answer
+}
+
+// Complete answers one request.
+func (o *Offline) Complete(ctx context.Context, req llm.Request, onDelta func(llm.Delta)) (llm.Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return llm.Reply{}, err
+	}
+	msgs := req.Messages
+	outcomes, calls := o.read(msgs)
+	plan := o.plan()
+	var next string
+	for _, p := range plan {
+		if st, ok := outcomes[p]; !ok || st.status == Interrupted {
+			next = p
+			break
+		}
+	}
+	var b strings.Builder
+	last := llm.Message{}
+	if len(msgs) > 0 {
+		last = msgs[len(msgs)-1]
+	}
+	assistants := 0
+	for _, m := range msgs {
+		if m.Role == llm.Assistant {
+			assistants++
+		}
+	}
+	concluding := next == "" && len(o.findings) > 0
+	switch {
+	case last.Role == llm.Tool:
+		if !concluding {
+			o.results(&b, msgs)
+		}
+	case assistants == 0:
+		o.opening(&b)
+	default:
+		o.acknowledge(&b, last.Content)
+	}
+	reply := llm.Reply{Message: llm.Message{Role: llm.Assistant}, FinishReason: "stop"}
+	if concluding {
+		o.conclude(&b, plan, outcomes)
+	} else if next != "" {
+		args, _ := json.Marshal(kubectlArgs{Command: next, Reason: o.reason(next)})
+		reply.Message.ToolCalls = []llm.ToolCall{{ID: fmt.Sprintf("offline-%d", calls+1), Name: toolName, Arguments: string(args)}}
+		reply.FinishReason = "tool_calls"
+	}
+	reply.Message.Content = strings.TrimSpace(b.String())
+	if onDelta != nil && reply.Message.Content != "" {
+		onDelta(llm.Delta{Content: reply.Message.Content})
+	}
+	return reply, nil
+}
+
+// read finds the outcome of every kubectl call in msgs by its command, and
+// counts the calls.
+func (o *Offline) read(msgs []llm.Message) (map[string]outcome, int) {
+	out := map[string]outcome{}
+	cmds := map[string]string{}
+	n := 0
+	for _, m := range msgs {
+		for _, tc := range m.ToolCalls {
+			n++
+			var a kubectlArgs
+			if json.Unmarshal([]byte(tc.Arguments), &a) == nil {
+				cmds[tc.ID] = trimKubectl(a.Command)
+			}
+		}
+		if m.Role == llm.Tool {
+			if c, ok := cmds[m.ToolCallID]; ok {
+				out[c] = outcome{command: c, status: answerStatus(m.Content), view: m.Content}
+			}
+		}
+	}
+	return out, n
+}
+
+// answerStatus tells a tool answer's status from the words the session uses.
+func answerStatus(view string) Status {
+	switch {
+	case strings.HasPrefix(view, "$ "), strings.HasPrefix(view, "The operator edited"):
+		if lines := strings.SplitN(view, "\n", 3); len(lines) > 1 && strings.HasPrefix(lines[1], "The command failed") {
+			return Failed
+		}
+		return Ran
+	case strings.HasPrefix(view, "Not run: the operator denied"):
+		return DeniedCall
+	case strings.Contains(view, "the operator interjected"):
+		return Interrupted
+	case strings.HasPrefix(view, "Refused"):
+		return Refused
+	case strings.HasPrefix(view, "Not executed"):
+		return NotExecuted
+	case strings.HasPrefix(view, "Not run again"), strings.HasPrefix(view, "Not run: the same command"):
+		return Duplicate
+	}
+	return Failed
+}
+
+func (o *Offline) t(key string, args ...any) string {
+	s, ok := offlineText[o.lang][key]
+	if !ok {
+		s = offlineText["en"][key]
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+func (o *Offline) opening(b *strings.Builder) {
+	if len(o.findings) == 0 {
+		b.WriteString(o.t("nothing"))
+		return
+	}
+	f := o.findings[0]
+	fmt.Fprintf(b, "%s\n\n", o.t("opening", f.Object.String(), f.Problem))
+	fmt.Fprintf(b, "%s\n", o.t("cause", f.Cause))
+	if len(o.findings) > 1 {
+		fmt.Fprintf(b, "\n%s\n", o.t("more", len(o.findings)-1))
+	}
+	if p := o.plan(); len(p) > 0 {
+		fmt.Fprintf(b, "\n%s\n", o.t("planIntro"))
+		for i, a := range p {
+			fmt.Fprintf(b, "%d. `kubectl %s`\n", i+1, a)
+		}
+	}
+}
+
+func (o *Offline) acknowledge(b *strings.Builder, text string) {
+	text = strings.TrimSpace(text)
+	lower := strings.ToLower(text)
+	question := strings.ContainsAny(text, "?？") || strings.Contains(lower, "why") || strings.Contains(lower, "what") || strings.Contains(text, "なぜ")
+	fmt.Fprintf(b, "%s\n\n", o.t("ack"))
+	if len(o.findings) == 0 {
+		b.WriteString(o.t("nothing"))
+		return
+	}
+	if question {
+		f := o.findings[0]
+		fmt.Fprintf(b, "%s\n%s\n", o.t("opening", f.Object.String(), f.Problem), o.t("cause", f.Cause))
+		for _, e := range f.Evidence {
+			fmt.Fprintf(b, "- %s\n", e)
+		}
+	}
+}
+
+// results says what the last answered calls showed.
+func (o *Offline) results(b *strings.Builder, msgs []llm.Message) {
+	first := len(msgs)
+	for first > 0 && msgs[first-1].Role == llm.Tool {
+		first--
+	}
+	for _, m := range msgs[first:] {
+		o.result(b, m.Content)
+	}
+}
+
+func (o *Offline) result(b *strings.Builder, view string) {
+	switch answerStatus(view) {
+	case Ran:
+		if obs := observe(view, o.resource()); len(obs) > 0 {
+			fmt.Fprintf(b, "%s\n", o.t("shows", header(view)))
+			for _, l := range obs {
+				fmt.Fprintf(b, "- `%s`\n", l)
+			}
+			b.WriteString("\n")
+		} else {
+			fmt.Fprintf(b, "%s\n\n", o.t("nothingNew", header(view)))
+		}
+	case Failed:
+		fmt.Fprintf(b, "%s\n\n", o.t("failed", header(view)))
+	case DeniedCall, Refused, Duplicate, NotExecuted:
+		fmt.Fprintf(b, "%s\n\n", o.t("skipped"))
+	}
+}
+
+// header returns the command a tool answer is about.
+func header(view string) string {
+	h, _, _ := strings.Cut(view, "\n")
+	h = strings.TrimPrefix(h, "$ ")
+	if i := strings.Index(h, " (ran at "); i > 0 {
+		h = h[:i]
+	}
+	return h
+}
+
+// notable matches output lines worth quoting: scheduler and kubelet complaints.
+var notable = regexp.MustCompile(`(?i)(FailedScheduling|Insufficient|OOMKilled|Back-?off|CrashLoop|ErrImagePull|ImagePullBackOff|Evicted|Unhealthy|FailedMount)`)
+
+// allocation matches the lines of a node's allocated resources.
+var allocation = regexp.MustCompile(`^\s*(memory|cpu)\s+\S+\s+\(\d+%\)`)
+
+// resource is the resource the top finding is short of, "" when none.
+func (o *Offline) resource() string {
+	if len(o.findings) == 0 {
+		return ""
+	}
+	for _, r := range []string{"memory", "cpu"} {
+		if strings.Contains(o.findings[0].Rule, r) {
+			return r
+		}
+	}
+	return ""
+}
+
+// observe picks up to six notable lines from a result: complaints, and the
+// allocation lines of resource ("" for none), named after the object (the
+// Name: line of describe output) they belong to.
+func observe(view, resource string) []string {
+	var out []string
+	name := ""
+	seen := map[string]bool{}
+	for _, l := range strings.Split(view, "\n")[1:] {
+		if strings.HasPrefix(l, "Name:") {
+			name = strings.TrimSpace(strings.TrimPrefix(l, "Name:"))
+			continue
+		}
+		alloc := resource != "" && allocation.MatchString(l) && strings.Fields(l)[0] == resource
+		if !alloc && !notable.MatchString(l) {
+			continue
+		}
+		l = clip(l, 200) // also trims the indentation
+		if alloc && name != "" {
+			l = name + ": " + l
+		}
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
+		out = append(out, l)
+		if len(out) == 6 {
+			break
+		}
+	}
+	return out
+}
+
+func (o *Offline) reason(cmd string) string {
+	f := strings.Fields(cmd)
+	if len(f) > 1 && f[0] == "describe" && strings.HasPrefix(f[1], "node") {
+		return o.t("whyNodes")
+	}
+	if len(f) > 0 && f[0] == "logs" {
+		return o.t("whyLogs")
+	}
+	return o.t("whyObject", o.findings[0].Object.String())
+}
+
+// conclude states the cause, the evidence the plan's commands showed, the
+// fix and how to verify recovery.
+func (o *Offline) conclude(b *strings.Builder, plan []string, outcomes map[string]outcome) {
+	f := o.findings[0]
+	var evidence []string
+	for _, p := range plan {
+		if oc, ok := outcomes[p]; ok && oc.status == Ran {
+			for _, l := range observe(oc.view, o.resource()) {
+				evidence = append(evidence, fmt.Sprintf("- `%s` (%s)", l, header(oc.view)))
+			}
+		}
+	}
+	if len(evidence) > 0 {
+		fmt.Fprintf(b, "**%s** %s\n\n%s\n%s\n\n", o.t("confirmed"), f.Cause, o.t("evidence"), strings.Join(evidence, "\n"))
+	} else {
+		fmt.Fprintf(b, "**%s** %s\n\n", o.t("unconfirmed"), f.Cause)
+	}
+	fmt.Fprintf(b, "**%s**\n", o.t("fixTitle"))
+	for _, x := range f.Fixes {
+		fmt.Fprintf(b, "- %s\n", x)
+	}
+	owner := ""
+	if n := len(f.Impact.Owners); n > 0 {
+		top := f.Impact.Owners[n-1]
+		owner = strings.ToLower(top.Kind) + "/" + top.Name
+		if top.Namespace != "" {
+			owner += " -n " + top.Namespace
+		}
+		fmt.Fprintf(b, "- %s\n", o.t("owner", top.Kind+" "+top.Name))
+	}
+	fmt.Fprintf(b, "\n**%s**\n", o.t("verifyTitle"))
+	if owner != "" && (strings.HasPrefix(owner, "deployment/") || strings.HasPrefix(owner, "statefulset/") || strings.HasPrefix(owner, "daemonset/")) {
+		fmt.Fprintf(b, "- `kubectl rollout status %s`\n", owner)
+	}
+	ns := f.Object.Namespace
+	if ns != "" {
+		fmt.Fprintf(b, "- `kubectl get pods -n %s`\n", ns)
+	} else {
+		fmt.Fprintf(b, "- `kubectl get %s %s`\n", strings.ToLower(f.Object.Kind), f.Object.Name)
+	}
+	fmt.Fprintf(b, "\n%s", o.t("handover"))
+}
+
+// offlineText holds the responder's sentences per language.
+var offlineText = map[string]map[string]string{
+	"en": {
+		"nothing":     "The rules found nothing wrong in what was gathered. Tell me what you are seeing (an alert, an object name) and I will suggest what to look at.",
+		"opening":     "**%s**: %s",
+		"cause":       "Likely cause: %s",
+		"more":        "%d more findings are in the report; I start with the most urgent one.",
+		"planIntro":   "To confirm it I suggest, one at a time:",
+		"ack":         "Noted.",
+		"shows":       "`%s` shows:",
+		"nothingNew":  "`%s` ran; nothing in it contradicts the finding.",
+		"failed":      "`%s` failed; I will go on without it.",
+		"skipped":     "Understood, I will not run that; moving on.",
+		"whyObject":   "Its status and events show why %s is failing.",
+		"whyNodes":    "Shows how much of each node's allocatable is already requested.",
+		"whyLogs":     "The previous container's log shows why it exited.",
+		"confirmed":   "Cause confirmed.",
+		"unconfirmed": "Cause (from the rules, not confirmed by a command):",
+		"evidence":    "Evidence:",
+		"fixTitle":    "Fix (for you to apply; kuberesponder changes nothing):",
+		"owner":       "Make the change on %s, not on the ReplicaSets or Pods it owns: never scale or edit a controller-owned object by hand.",
+		"verifyTitle": "Verify recovery:",
+		"handover":    "When it is fixed, resolve the session with the root cause so the postmortem records it.",
+	},
+	"ja": {
+		"nothing":     "収集した情報からはルール上の問題は見つかりませんでした。見えている症状（アラートやオブジェクト名）を教えてください。確認すべき箇所を提案します。",
+		"opening":     "**%s**: %s",
+		"cause":       "考えられる原因: %s",
+		"more":        "レポートには他に %d 件の所見があります。最も緊急度の高いものから始めます。",
+		"planIntro":   "確認のため、次のコマンドを一つずつ提案します:",
+		"ack":         "承知しました。",
+		"shows":       "`%s` の結果:",
+		"nothingNew":  "`%s` を実行しました。所見と矛盾する内容はありません。",
+		"failed":      "`%s` は失敗しました。これなしで進めます。",
+		"skipped":     "承知しました。それは実行せずに次へ進みます。",
+		"whyObject":   "%s の状態とイベントから失敗の理由が分かります。",
+		"whyNodes":    "各ノードの割り当て可能量のうち、どれだけが既に要求されているかが分かります。",
+		"whyLogs":     "前回のコンテナのログから終了した理由が分かります。",
+		"confirmed":   "原因を確認しました。",
+		"unconfirmed": "原因（ルールによる推定で、コマンドでは未確認）:",
+		"evidence":    "根拠:",
+		"fixTitle":    "修正（適用するのはあなたです。kuberesponder は何も変更しません）:",
+		"owner":       "変更は %s に対して行ってください。それが所有する ReplicaSet や Pod を手でスケール・編集しないでください。",
+		"verifyTitle": "復旧の確認:",
+		"handover":    "修正できたら、根本原因を添えてセッションを解決済みにしてください。ポストモーテムに記録されます。",
+	},
+}

@@ -1,0 +1,155 @@
+package session
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kuberesponder/kuberesponder/kube/triage"
+	"github.com/kuberesponder/kuberesponder/llm"
+)
+
+const seedPod = "nginx-with-10gi-7d9f8b6c5-84s9k"
+
+func seedFinding() triage.Finding {
+	return triage.Finding{
+		Rule:    "scheduling/insufficient-memory",
+		Object:  triage.ObjectRef{Kind: "Pod", Namespace: "shop", Name: seedPod},
+		Problem: "Pod " + seedPod + " is Pending: the scheduler cannot place it on any node.",
+		Cause:   "No node has 10Gi of memory free.",
+		Evidence: []string{
+			"event FailedScheduling: 0/2 nodes are available: 2 Insufficient memory.",
+		},
+		Impact: triage.Impact{Owners: []triage.ObjectRef{
+			{Kind: "ReplicaSet", Namespace: "shop", Name: "nginx-with-10gi-7d9f8b6c5"},
+			{Kind: "Deployment", Namespace: "shop", Name: "nginx-with-10gi"},
+		}, Available: 1, Desired: 2},
+		NextActions: []string{
+			"kubectl describe pod " + seedPod + " -n shop",
+			"kubectl get events -n shop --field-selector involvedObject.name=" + seedPod,
+			"kubectl get deployment nginx-with-10gi -n shop -o wide",
+			"kubectl describe node node-001 node-002",
+		},
+		Fixes: []string{
+			"Lower the pod's memory request if it asks for more than it needs (edit the workload's resources.requests).",
+			"Add a node, or a larger one, with at least 10Gi of memory free.",
+		},
+	}
+}
+
+var seedOutputs = map[string]string{
+	"kubectl describe pod " + seedPod + " --namespace=shop": `Name:         ` + seedPod + `
+Namespace:    shop
+Status:       Pending
+Events:
+  Type     Reason            Age   From               Message
+  ----     ------            ----  ----               -------
+  Warning  FailedScheduling  2m    default-scheduler  0/2 nodes are available: 2 Insufficient memory. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.
+`,
+	"kubectl describe node node-001 node-002": `Name:               node-001
+Allocated resources:
+  Resource           Requests          Limits
+  --------           --------          ------
+  cpu                1 (25%)           0 (0%)
+  memory             10857595776 (89%)  0 (0%)
+
+
+Name:               node-002
+Allocated resources:
+  Resource           Requests     Limits
+  cpu                1 (25%)      0 (0%)
+  memory             5206Mi (44%)  0 (0%)
+`,
+}
+
+func TestOfflineSeed(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			s, _ := startSession(t, Options{})
+			model := &recording{c: NewOffline([]triage.Finding{seedFinding()}, lang)}
+			runner := &fakeRunner{out: seedOutputs}
+			approvals := 0
+			err := Drive(context.Background(), s, model, runner, func(Step) Answer {
+				approvals++
+				return Answer{Decision: Approved}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if approvals != 2 || len(runner.ran) != 2 {
+				t.Fatalf("%d approvals, ran %q; want describe pod then describe nodes", approvals, runner.ran)
+			}
+			if !strings.HasPrefix(runner.ran[0], "kubectl describe pod "+seedPod) || !strings.HasPrefix(runner.ran[1], "kubectl describe node") {
+				t.Errorf("ran %q", runner.ran)
+			}
+			as := kinds(s, KindAssistant)
+			final := as[len(as)-1].Text
+			for _, want := range []string{"10Gi", "Deployment nginx-with-10gi", "kubectl rollout status deployment/nginx-with-10gi -n shop", "node-001: memory 10857595776 (89%)", "Insufficient memory"} {
+				if !strings.Contains(final, want) {
+					t.Errorf("conclusion lacks %q:\n%s", want, final)
+				}
+			}
+			if !strings.Contains(as[0].Text, seedPod) {
+				t.Errorf("first answer does not name the Pending pod:\n%s", as[0].Text)
+			}
+			for i, r := range model.reqs {
+				if err := checkAnswered(r.Messages); err != nil {
+					t.Errorf("request %d: %v", i, err)
+				}
+			}
+			if s.Next().Kind != StepIdle {
+				t.Errorf("after the conclusion: %v", s.Next().Kind)
+			}
+		})
+	}
+}
+
+func TestOfflineDenyAndQuestion(t *testing.T) {
+	s, _ := startSession(t, Options{})
+	off := NewOffline([]triage.Finding{seedFinding()}, "en")
+	runner := &fakeRunner{out: seedOutputs}
+	first := true
+	err := Drive(context.Background(), s, off, runner, func(st Step) Answer {
+		if first {
+			first = false
+			return Answer{Decision: Denied, Text: "I already saw the events"}
+		}
+		return Answer{Decision: Approved}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runner.ran) != 1 || !strings.HasPrefix(runner.ran[0], "kubectl describe node") {
+		t.Fatalf("ran %q, want only describe nodes after the denial", runner.ran)
+	}
+	step, err := s.Operator("why is it pending?")
+	if err != nil || step.Kind != StepModel {
+		t.Fatal(step.Kind, err)
+	}
+	reply, _ := off.Complete(context.Background(), step.Request, nil)
+	if len(reply.Message.ToolCalls) != 0 || !strings.Contains(reply.Message.Content, "is Pending") || !strings.Contains(reply.Message.Content, "Fix") {
+		t.Errorf("answer to a question:\n%s", reply.Message.Content)
+	}
+}
+
+func TestOfflineNoFindings(t *testing.T) {
+	s, step := startSession(t, Options{})
+	reply, err := NewOffline(nil, "en").Complete(context.Background(), step.Request, nil)
+	if err != nil || len(reply.Message.ToolCalls) != 0 || !strings.Contains(reply.Message.Content, "found nothing wrong") {
+		t.Fatalf("%+v %v", reply, err)
+	}
+	if st, _ := s.ModelReplied(reply); st.Kind != StepIdle {
+		t.Errorf("after the answer: %v", st.Kind)
+	}
+}
+
+// recording wraps a client and records its requests.
+type recording struct {
+	c    llm.Client
+	reqs []llm.Request
+}
+
+func (r *recording) Complete(ctx context.Context, req llm.Request, d func(llm.Delta)) (llm.Reply, error) {
+	r.reqs = append(r.reqs, req)
+	return r.c.Complete(ctx, req, d)
+}
