@@ -1,0 +1,127 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// lastApplied is the annotation kubectl apply leaves; on a Secret or a
+// ConfigMap it holds every value, so it is never captured there.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// cleanAll drops managedFields and redacts every item.
+func cleanAll[T any](c *capturer, items []T) []T {
+	for i := range items {
+		if m, ok := any(&items[i]).(metav1.Object); ok {
+			m.SetManagedFields(nil)
+		}
+		cleanValue(c, &items[i])
+	}
+	return items
+}
+
+// cleanValue runs the redactor over v in its JSON form, the form -o json
+// shows, and decodes the result back into v. Should the redacted text no
+// longer decode, every string in v is redacted on its own instead.
+func cleanValue[T any](c *capturer, v *T) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return
+	}
+	text, n := c.red.Redact(string(data))
+	if n == 0 {
+		return
+	}
+	var fresh T
+	if err := json.Unmarshal([]byte(text), &fresh); err == nil {
+		*v = fresh
+		c.f.Redactions += n
+		return
+	}
+	var tree any
+	if err := json.Unmarshal(data, &tree); err != nil {
+		return
+	}
+	n = 0
+	tree = redactLeaves(c.red, tree, &n)
+	data, err = json.Marshal(tree)
+	if err == nil {
+		if err = json.Unmarshal(data, &fresh); err == nil {
+			*v = fresh
+			c.f.Redactions += n
+			return
+		}
+	}
+	// A value that cannot be redacted in place is not kept at all.
+	*v = *new(T)
+	c.f.Gaps = append(c.f.Gaps, fmt.Sprintf("a %T was dropped because it could not be redacted: %v", v, err))
+}
+
+// redactLeaves redacts every string of a decoded JSON tree.
+func redactLeaves(r Redactor, v any, n *int) any {
+	switch t := v.(type) {
+	case string:
+		s, k := r.Redact(t)
+		*n += k
+		return s
+	case []any:
+		for i := range t {
+			t[i] = redactLeaves(r, t[i], n)
+		}
+	case map[string]any:
+		for k := range t {
+			t[k] = redactLeaves(r, t[k], n)
+		}
+	}
+	return v
+}
+
+// secretSizes keeps what a snapshot may hold of a Secret: metadata (without
+// the last-applied annotation and managedFields), type, keys and sizes.
+func secretSizes(c *capturer, s *corev1.Secret) Secret {
+	m := *s.ObjectMeta.DeepCopy()
+	m.ManagedFields = nil
+	delete(m.Annotations, lastApplied)
+	out := Secret{Metadata: m, Type: s.Type}
+	if len(s.Data) > 0 {
+		out.Keys = make(map[string]int, len(s.Data))
+		for k, v := range s.Data {
+			out.Keys[k] = len(v)
+		}
+	}
+	for k, v := range s.StringData {
+		if out.Keys == nil {
+			out.Keys = map[string]int{}
+		}
+		out.Keys[k] = len(v)
+	}
+	cleanValue(c, &out)
+	return out
+}
+
+// configMapSizes replaces every ConfigMap value by its size: configuration
+// often embeds credentials no pattern recognises, and a snapshot leaves the
+// cluster. Keys stay, so missing-key errors can still be explained.
+func configMapSizes(c *capturer, cm corev1.ConfigMap) corev1.ConfigMap {
+	cm.ManagedFields = nil
+	delete(cm.Annotations, lastApplied)
+	for k, v := range cm.Data {
+		cm.Data[k] = notCaptured(len(v))
+	}
+	if len(cm.BinaryData) > 0 {
+		if cm.Data == nil {
+			cm.Data = map[string]string{}
+		}
+		for k, v := range cm.BinaryData {
+			cm.Data[k] = notCaptured(len(v))
+		}
+		cm.BinaryData = nil
+	}
+	cleanValue(c, &cm)
+	return cm
+}
+
+func notCaptured(n int) string { return fmt.Sprintf("<not captured: %d bytes>", n) }
