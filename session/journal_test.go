@@ -20,7 +20,7 @@ func TestJournalFilesAndModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{
-		s.Dir(): 0o700,
+		s.Dir():                             0o700,
 		filepath.Join(s.Dir(), JournalFile): 0o600,
 	} {
 		fi, err := os.Stat(path)

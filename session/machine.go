@@ -314,14 +314,16 @@ func (s *Session) propose(tc llm.ToolCall, i int, earlier []*call) (*call, error
 }
 
 // ModelFailed journals a failed model call as one sentence for the
-// operator. A cancelled call is journaled as a note. The session waits for
-// the operator, who may Retry.
+// operator. A call the caller cancelled (context.Canceled that is not an
+// *llm.Error) is journaled as a note. The session waits for the operator,
+// who may Retry.
 func (s *Session) ModelFailed(err error) (Step, error) {
 	if err == nil {
 		return s.Next(), errors.New("ModelFailed needs an error")
 	}
 	e := Event{Kind: KindError, Text: s.redact(modelErrorSentence(err))}
-	if errors.Is(err, context.Canceled) {
+	var lerr *llm.Error
+	if errors.Is(err, context.Canceled) && !errors.As(err, &lerr) {
 		e = Event{Kind: KindNote, Status: noteCancelled, Text: "The model call was cancelled."}
 	}
 	if rerr := s.record(e); rerr != nil {
