@@ -1,0 +1,267 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kuberesponder/kuberesponder/kube/redact"
+	"github.com/tiktoken-go/tokenizer"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	"k8s.io/kubectl/pkg/describe"
+)
+
+// Defaults of ExecOptions.
+const (
+	DefaultTokenBudget = 4000
+	DefaultTimeout     = 30 * time.Second
+	DefaultMaxBytes    = 2 << 20
+)
+
+// ExecOptions configure an Executor.
+type ExecOptions struct {
+	// Namespace is used by actions that give none (the pinned namespace);
+	// empty means "default".
+	Namespace string
+	// TokenBudget caps Result.ModelView, counted with the o200k tokenizer;
+	// 0 means DefaultTokenBudget.
+	TokenBudget int
+	// Timeout bounds one action and each of its requests; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// MaxBytes caps Result.Output; 0 means DefaultMaxBytes.
+	MaxBytes int
+	// Redactor removes secret values; nil means redact.New().
+	Redactor *redact.Redactor
+}
+
+// Executor runs read-only actions in-process through client-go. It is safe
+// for concurrent use.
+type Executor struct {
+	cfg    *rest.Config
+	cs     *kubernetes.Clientset
+	disc   discovery.CachedDiscoveryInterface
+	mapper meta.RESTMapper
+	opts   ExecOptions
+	red    *redact.Redactor
+	codec  tokenizer.Codec
+
+	mu         sync.Mutex
+	describers map[schema.GroupKind]describe.ResourceDescriber
+}
+
+// ErrNotExecuted is returned (wrapped) for actions that policy keeps from
+// running: mutating and refused ones.
+var ErrNotExecuted = errors.New("not executed by policy")
+
+// NewExecutor builds an Executor over a read-only copy of cfg: every client
+// it makes, including kubectl's describers and printers, sends only reads.
+func NewExecutor(cfg *rest.Config, opts ExecOptions) (*Executor, error) {
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.TokenBudget <= 0 {
+		opts.TokenBudget = DefaultTokenBudget
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	red := opts.Redactor
+	if red == nil {
+		red = redact.New()
+	}
+	c := ReadOnlyConfig(cfg)
+	c.Timeout = opts.Timeout
+	c.WarningHandler = rest.NoWarnings{}
+	cs, err := kubernetes.NewForConfig(c)
+	if err != nil {
+		return nil, fmt.Errorf("build client for %s: %w", c.Host, err)
+	}
+	codec, err := tokenizer.Get(tokenizer.O200kBase)
+	if err != nil {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	disc := memory.NewMemCacheClient(cs.Discovery())
+	mapper := restmapper.NewShortcutExpander(restmapper.NewDeferredDiscoveryRESTMapper(disc), disc, func(string) {})
+	return &Executor{
+		cfg: c, cs: cs, disc: disc, mapper: mapper, opts: opts, red: red, codec: codec,
+		describers: map[schema.GroupKind]describe.ResourceDescriber{},
+	}, nil
+}
+
+// Run parses a.Args again, refuses anything that is not ReadOnly or
+// Sensitive without touching the network, runs the action and returns its
+// redacted, terminal-safe output. On failure the error is one sentence and
+// the Result holds whatever output there was.
+func (e *Executor) Run(ctx context.Context, a Action) (Result, error) {
+	started := time.Now()
+	checked, err := ParseArgs(a.Args)
+	res := Result{Command: checked.String(), Started: started}
+	switch {
+	case checked.Risk == Mutating:
+		return res, fmt.Errorf("%w: %s", ErrNotExecuted, strings.TrimPrefix(checked.Reason, "not executed by policy: "))
+	case err != nil:
+		return res, fmt.Errorf("%w: %v", ErrNotExecuted, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+
+	// kubectl's library code takes no context; run it aside and stop
+	// waiting when ctx ends. Its requests end with the config's timeout.
+	out := &capWriter{max: e.opts.MaxBytes}
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("%s failed unexpectedly: %v", checked.verbName(), p)
+			}
+		}()
+		done <- e.dispatch(ctx, checked, out)
+	}()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("%s did not finish within %s", checked.verbName(), e.opts.Timeout)
+		out = &capWriter{max: e.opts.MaxBytes} // the abandoned run keeps its own buffer
+	}
+	if err != nil && !errors.Is(err, errOutputFull) {
+		err = e.sentence(err)
+	} else {
+		err = nil
+	}
+	e.finish(&res, out)
+	res.Duration = time.Since(started)
+	return res, err
+}
+
+// finish makes the output safe, redacts it and cuts the model's view.
+func (e *Executor) finish(res *Result, out *capWriter) {
+	text := redact.Terminal(out.buf.String())
+	if out.full {
+		text += fmt.Sprintf("\n[output cut at %d bytes; narrow with -l, --field-selector, --tail or --since]\n", e.opts.MaxBytes)
+	}
+	text, res.Redactions = e.red.Redact(text)
+	res.Output = text
+	res.ModelView, res.OmittedLines = e.budget(text)
+	lines := strings.Count(strings.TrimRight(text, "\n"), "\n") + 1
+	if text == "" {
+		lines = 0
+	}
+	parts := []string{plural(lines, "line")}
+	if res.Redactions > 0 {
+		parts = append(parts, plural(res.Redactions, "value")+" redacted")
+	}
+	if res.OmittedLines > 0 {
+		parts = append(parts, plural(res.OmittedLines, "line")+" left out for the model")
+	}
+	res.Summary = strings.Join(parts, ", ")
+}
+
+// sentence turns an error from a run into one safe, redacted sentence,
+// worded the way kubectl words it ("Error from server (NotFound): ...").
+func (e *Executor) sentence(err error) error {
+	msg, _ := cmdutil.StandardErrorMessage(err)
+	if msg == "" {
+		msg = err.Error()
+	}
+	msg = strings.TrimSpace(redact.Terminal(msg))
+	msg, _ = e.red.Redact(msg)
+	msg = strings.Join(strings.Fields(msg), " ")
+	return &sentenceError{msg: msg, err: err}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// errOutputFull stops a writer once Output reached its cap.
+var errOutputFull = errors.New("output limit reached")
+
+// capWriter keeps at most max bytes and then fails every write, which ends
+// log streams and printers early.
+type capWriter struct {
+	buf  bytes.Buffer
+	max  int
+	full bool
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	if w.full {
+		return 0, errOutputFull
+	}
+	if room := w.max - w.buf.Len(); len(p) > room {
+		w.buf.Write(p[:room])
+		w.full = true
+		return room, errOutputFull
+	}
+	return w.buf.Write(p)
+}
+
+// streams sends both standard output and standard error of kubectl's code
+// to the one output, as a terminal would show them.
+func streams(w *capWriter) genericiooptions.IOStreams {
+	return genericiooptions.IOStreams{In: strings.NewReader(""), Out: w, ErrOut: w}
+}
+
+// getter gives kubectl's code our read-only config, cached discovery and
+// mapper, with the namespace of one action.
+type getter struct {
+	e         *Executor
+	namespace string
+}
+
+func (g getter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.e.cfg), nil }
+func (g getter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return g.e.disc, nil
+}
+func (g getter) ToRESTMapper() (meta.RESTMapper, error)        { return g.e.mapper, nil }
+func (g getter) ToRawKubeConfigLoader() clientcmd.ClientConfig { return pinnedConfig(g) }
+
+// pinnedConfig is the kubeconfig view kubectl's code sees: our config and
+// the action's namespace, never a file.
+type pinnedConfig getter
+
+func (p pinnedConfig) RawConfig() (clientcmdapi.Config, error) { return clientcmdapi.Config{}, nil }
+func (p pinnedConfig) ClientConfig() (*rest.Config, error)     { return rest.CopyConfig(p.e.cfg), nil }
+func (p pinnedConfig) Namespace() (string, bool, error)        { return p.namespace, true, nil }
+func (p pinnedConfig) ConfigAccess() clientcmd.ConfigAccess {
+	return &clientcmd.ClientConfigLoadingRules{}
+}
+
+// describer returns the describer for a mapping, building it once.
+func (e *Executor) describer(m *meta.RESTMapping) (describe.ResourceDescriber, error) {
+	gk := m.GroupVersionKind.GroupKind()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if d, ok := e.describers[gk]; ok {
+		return d, nil
+	}
+	d, ok := describe.DescriberFor(gk, e.cfg)
+	if !ok {
+		var found bool
+		if d, found = describe.GenericDescriberFor(m, e.cfg); !found {
+			return nil, fmt.Errorf("no description has been implemented for %s", gk)
+		}
+	}
+	e.describers[gk] = d
+	return d, nil
+}

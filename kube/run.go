@@ -1,0 +1,311 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/resource"
+	"k8s.io/kubectl/pkg/cmd/apiresources"
+	"k8s.io/kubectl/pkg/cmd/auth"
+	"k8s.io/kubectl/pkg/cmd/clusterinfo"
+	"k8s.io/kubectl/pkg/cmd/describe"
+	"k8s.io/kubectl/pkg/cmd/explain"
+	"k8s.io/kubectl/pkg/cmd/get"
+	"k8s.io/kubectl/pkg/cmd/logs"
+	"k8s.io/kubectl/pkg/cmd/rollout"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	kdescribe "k8s.io/kubectl/pkg/describe"
+	"k8s.io/kubectl/pkg/polymorphichelpers"
+)
+
+// dispatch runs one checked action, writing what kubectl would print.
+func (e *Executor) dispatch(ctx context.Context, a Action, w *capWriter) error {
+	ns := a.Namespace
+	if ns == "" {
+		ns = e.opts.Namespace
+	}
+	g := getter{e: e, namespace: ns}
+	switch a.verbName() {
+	case "get":
+		return e.runGet(a, g, w)
+	case "describe":
+		return e.runDescribe(a, g, w)
+	case "logs":
+		return runLogs(a, g, w)
+	case "events":
+		return e.runEvents(ctx, a, ns, w)
+	case "top pod", "top node":
+		return e.runTop(ctx, a, ns, w)
+	case "rollout status":
+		return e.runRolloutStatus(a, g, w)
+	case "rollout history":
+		return runRolloutHistory(a, g, w)
+	case "api-resources":
+		return runAPIResources(a, g, w)
+	case "api-versions":
+		o := apiresources.NewAPIVersionsOptions(streams(w))
+		if err := o.Complete(g, &cobra.Command{}, nil); err != nil {
+			return err
+		}
+		return o.RunAPIVersions()
+	case "version":
+		return e.runVersion(ctx, w)
+	case "cluster-info":
+		if a.Namespace == "" {
+			ns = "kube-system"
+		}
+		o := &clusterinfo.ClusterInfoOptions{IOStreams: streams(w), Namespace: ns, Builder: resource.NewBuilder(g), Client: e.cfg}
+		return o.Run()
+	case "explain":
+		return runExplain(a, g, w)
+	case "auth can-i":
+		return runCanI(a, g, w)
+	case "auth whoami":
+		f := auth.NewWhoAmIFlags(g, streams(w))
+		*f.PrintFlags.OutputFormat = a.Flags["output"]
+		o, err := f.ToOptions(ctx, nil)
+		if err != nil {
+			return err
+		}
+		return o.Run()
+	}
+	return fmt.Errorf("%s cannot run here", a.verbName())
+}
+
+// setFlags copies the named flags of an action onto a cobra command that
+// carries kubectl's own flag definitions.
+func setFlags(cmd *cobra.Command, a Action, names ...string) error {
+	for _, name := range names {
+		if v, ok := a.Flags[name]; ok {
+			if err := cmd.Flags().Set(name, v); err != nil {
+				return fmt.Errorf("--%s=%s: %w", name, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Executor) runGet(a Action, g getter, w *capWriter) error {
+	f := cmdutil.NewFactory(g)
+	o := get.NewGetOptions("kubectl", streams(w))
+	cmd := &cobra.Command{Use: "get"}
+	o.PrintFlags.AddFlags(cmd)
+	if err := setFlags(cmd, a, "output", "no-headers", "show-labels", "sort-by", "label-columns", "show-kind"); err != nil {
+		return err
+	}
+	o.LabelSelector = a.Flags["selector"]
+	o.FieldSelector = a.Flags["field-selector"]
+	o.AllNamespaces = a.AllNamespaces
+	o.IgnoreNotFound = a.Flags["ignore-not-found"] == "true"
+	if v, ok := a.Flags["chunk-size"]; ok {
+		o.ChunkSize, _ = strconv.ParseInt(v, 10, 64)
+	}
+	if err := o.Complete(f, cmd, a.Operands); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.Run(f, a.Operands)
+}
+
+func (e *Executor) runDescribe(a Action, g getter, w *capWriter) error {
+	f := cmdutil.NewFactory(g)
+	settings := &kdescribe.DescriberSettings{ShowEvents: true, ChunkSize: cmdutil.DefaultChunkSize}
+	if v, ok := a.Flags["show-events"]; ok {
+		settings.ShowEvents = v == "true"
+	}
+	if v, ok := a.Flags["chunk-size"]; ok {
+		settings.ChunkSize, _ = strconv.ParseInt(v, 10, 64)
+	}
+	_, explicit := a.Flags["show-events"]
+	o := &describe.DescribeOptions{
+		CmdParent:               "kubectl",
+		Selector:                a.Flags["selector"],
+		Namespace:               g.namespace,
+		Describer:               e.describer,
+		NewBuilder:              f.NewBuilder,
+		BuilderArgs:             a.Operands,
+		EnforceNamespace:        !a.AllNamespaces,
+		AllNamespaces:           a.AllNamespaces,
+		ShowEventsExplicitlySet: explicit,
+		DescriberSettings:       settings,
+		FilenameOptions:         &resource.FilenameOptions{},
+		IOStreams:               streams(w),
+	}
+	return o.Run()
+}
+
+func runLogs(a Action, g getter, w *capWriter) error {
+	f := cmdutil.NewFactory(g)
+	o := logs.NewLogsOptions(streams(w))
+	cmd := &cobra.Command{Use: "logs"}
+	o.AddFlags(cmd)
+	err := setFlags(cmd, a, "container", "previous", "tail", "since", "since-time", "timestamps", "all-containers",
+		"prefix", "limit-bytes", "max-log-requests", "ignore-errors", "selector")
+	if err != nil {
+		return err
+	}
+	if err := o.Complete(f, cmd, a.Operands); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.RunLogs()
+}
+
+func (e *Executor) runRolloutStatus(a Action, g getter, w *capWriter) error {
+	revision, _ := strconv.ParseInt(a.Flags["revision"], 10, 64)
+	r := resource.NewBuilder(g).
+		Unstructured().
+		NamespaceParam(g.namespace).DefaultNamespace().
+		LabelSelectorParam(a.Flags["selector"]).
+		ResourceTypeOrNameArgs(true, a.Operands...).
+		ContinueOnError().
+		Flatten().
+		Do()
+	if err := r.Err(); err != nil {
+		return err
+	}
+	found := false
+	err := r.Visit(func(info *resource.Info, err error) error {
+		if err != nil {
+			return err
+		}
+		found = true
+		viewer, err := polymorphichelpers.StatusViewerFn(info.Mapping)
+		if err != nil {
+			return err
+		}
+		obj, ok := info.Object.(*unstructured.Unstructured)
+		if !ok {
+			return fmt.Errorf("unexpected object %T", info.Object)
+		}
+		status, _, err := viewer.Status(obj, revision)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, status)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		fmt.Fprintf(w, "No resources found in %s namespace.\n", g.namespace)
+	}
+	return nil
+}
+
+func runRolloutHistory(a Action, g getter, w *capWriter) error {
+	f := cmdutil.NewFactory(g)
+	o := rollout.NewRolloutHistoryOptions(streams(w))
+	o.Revision, _ = strconv.ParseInt(a.Flags["revision"], 10, 64)
+	o.LabelSelector = a.Flags["selector"]
+	if err := o.Complete(f, &cobra.Command{}, a.Operands); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.Run()
+}
+
+func runAPIResources(a Action, g getter, w *capWriter) error {
+	o := apiresources.NewAPIResourceOptions(streams(w))
+	cmd := &cobra.Command{Use: "api-resources"}
+	o.PrintFlags.AddFlags(cmd)
+	cmd.Flags().StringVar(&o.APIGroup, "api-group", o.APIGroup, "")
+	cmd.Flags().BoolVar(&o.Namespaced, "namespaced", o.Namespaced, "")
+	cmd.Flags().StringSliceVar(&o.Verbs, "verbs", o.Verbs, "")
+	cmd.Flags().StringVar(&o.SortBy, "sort-by", o.SortBy, "")
+	cmd.Flags().StringSliceVar(&o.Categories, "categories", o.Categories, "")
+	if err := setFlags(cmd, a, "output", "no-headers", "api-group", "namespaced", "verbs", "sort-by", "categories"); err != nil {
+		return err
+	}
+	if err := o.Complete(g, cmd, nil); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.RunAPIResources()
+}
+
+func runExplain(a Action, g getter, w *capWriter) error {
+	fl := explain.NewExplainFlags(streams(w))
+	fl.Recursive = a.Flags["recursive"] == "true"
+	fl.APIVersion = a.Flags["api-version"]
+	if v := a.Flags["output"]; v != "" {
+		fl.OutputFormat = v
+	}
+	o, err := fl.ToOptions(cmdutil.NewFactory(g), "kubectl", a.Operands)
+	if err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.Run()
+}
+
+func runCanI(a Action, g getter, w *capWriter) error {
+	o := &auth.CanIOptions{
+		AllNamespaces: a.AllNamespaces,
+		Quiet:         a.Flags["quiet"] == "true",
+		NoHeaders:     a.Flags["no-headers"] == "true",
+		Subresource:   a.Flags["subresource"],
+		List:          a.Flags["list"] == "true",
+		IOStreams:     streams(w),
+	}
+	if err := o.Complete(cmdutil.NewFactory(g), a.Operands); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if o.List {
+		return o.RunAccessList()
+	}
+	_, err := o.RunAccessCheck()
+	return err
+}
+
+// runVersion prints the client and server versions as kubectl does, without
+// kubectl's Kustomize line: kustomize is not part of this program.
+func (e *Executor) runVersion(ctx context.Context, w io.Writer) error {
+	fmt.Fprintf(w, "Client Version: %s\n", clientVersion())
+	body, err := e.cs.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
+	if err != nil {
+		return err
+	}
+	var v struct {
+		GitVersion string `json:"gitVersion"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Errorf("decode server version: %w", err)
+	}
+	fmt.Fprintf(w, "Server Version: %s\n", v.GitVersion)
+	return nil
+}
+
+// clientVersion is the Kubernetes release matching the client-go module
+// this program is built with (client-go v0.37.2 is Kubernetes v1.37.2).
+func clientVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "k8s.io/client-go" && strings.HasPrefix(m.Version, "v0.") {
+				return "v1." + strings.TrimPrefix(m.Version, "v0.")
+			}
+		}
+	}
+	return "unknown"
+}
