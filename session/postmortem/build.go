@@ -63,13 +63,13 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 			add(EntryReport, "", l.reportMade(e.Title))
 			tf = parseFindings(e.Findings)
 			for _, f := range tf.findings {
-				add(EntryFinding, "", f.line())
+				add(EntryFinding, "", f.line(l))
 			}
 		case session.KindOperator:
-			add(EntryOperator, "", e.Text)
+			add(EntryOperator, "", fmt.Sprintf(l.operatorF, e.Text))
 		case session.KindAssistant:
 			if strings.TrimSpace(e.Text) != "" {
-				add(EntryAssistant, "", e.Text)
+				add(EntryAssistant, "", fmt.Sprintf(l.assistantF, e.Text))
 			}
 		case session.KindProposal:
 			proposals[e.CallID] = e
@@ -106,20 +106,20 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 			add(EntryFix, e.Command, l.fix(e))
 			p.Resolution.Fixes = append(p.Resolution.Fixes, Fix{Command: e.Command, Text: e.Reason, Source: string(ByModel), Status: FixUnstated, Time: &t})
 		case session.KindError:
-			add(EntryError, "", e.Text)
+			add(EntryError, "", fmt.Sprintf(l.errorF, e.Text))
 		case session.KindNote:
 			if e.Output != "" && e.Command != "" {
 				add(EntryNote, e.Command, l.lateOutput(e))
 				p.Commands = append(p.Commands, command(src, e, e.Command, maxLines))
 				continue
 			}
-			add(EntryNote, "", e.Text)
+			add(EntryNote, "", fmt.Sprintf(l.noteF, e.Text))
 		case session.KindPhase:
 			p.Status = string(e.Phase)
 			switch e.Phase {
 			case session.PhaseResolved:
 				p.RootCause.Statement = strings.TrimSpace(e.Text)
-				add(EntryRootCause, "", e.Text)
+				add(EntryRootCause, "", fmt.Sprintf(l.rootCauseF, e.Text))
 				add(EntryResolution, "", l.resolved())
 				p.Resolution.Resolved = true
 				p.Resolution.Time = &t
@@ -142,7 +142,7 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 	sort.SliceStable(p.Timeline, func(i, j int) bool { return p.Timeline[i].Time.Before(p.Timeline[j].Time) })
 
 	for _, f := range tf.findings {
-		p.Impact.Objects = append(p.Impact.Objects, Affected{Object: f.Object, Problem: f.Problem, Urgency: f.Urgency, Available: f.Available, Desired: f.Desired})
+		p.Impact.Objects = append(p.Impact.Objects, Affected{Object: f.Object, Problem: f.Problem, Urgency: f.Urgency, Owner: f.Owner, Available: f.Available, Desired: f.Desired})
 		p.Impact.Text = append(p.Impact.Text, f.Impact...)
 		for _, fx := range f.Fixes {
 			p.Resolution.Fixes = append(p.Resolution.Fixes, Fix{Text: fx, Source: string(ByRules), Status: FixUnstated})
@@ -183,7 +183,11 @@ func command(src Source, e session.Event, cmd string, maxLines int) Command {
 		}
 	}
 	text, omitted := truncate(out, maxLines)
-	return Command{Seq: e.Seq, Time: e.Time.UTC(), CallID: e.CallID, Command: cmd, Status: string(e.Status), Summary: e.Summary, Output: text, OmittedLines: omitted}
+	c := Command{Seq: e.Seq, Time: e.Time.UTC(), CallID: e.CallID, Command: cmd, Status: string(e.Status), Summary: e.Summary, Output: text, OmittedLines: omitted}
+	if e.Status == session.Failed {
+		c.Error = e.Reason
+	}
+	return c
 }
 
 // truncate keeps the head and the tail of text, maxLines lines in all, and

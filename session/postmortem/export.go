@@ -2,11 +2,13 @@ package postmortem
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 
+	"github.com/kuberesponder/kuberesponder/kube/redact"
 	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
 )
@@ -16,12 +18,14 @@ type Redactor interface {
 	Redact(text string) (string, int)
 }
 
+var _ Redactor = (*redact.Redactor)(nil)
+
 // DefaultMaxOutputLines is how many lines of each command's output the
 // appendix keeps (head and tail) when Exporter.MaxOutputLines is zero.
 const DefaultMaxOutputLines = 60
 
-// Exporter writes postmortems. The zero value is not ready: Redactor is
-// required; New returns one with the product's redactor.
+// Exporter writes postmortems. The zero value drafts from rules, writes
+// Markdown in the session's language and redacts with kube/redact.
 type Exporter struct {
 	// Model drafts the narrative sections; nil drafts them from rules.
 	Model llm.Client
@@ -31,7 +35,7 @@ type Exporter struct {
 	Lang string
 	// Format is the output format; Markdown when empty.
 	Format Format
-	// Redactor runs over every string before it is written.
+	// Redactor runs over every string before it is written; redact.New() when nil.
 	Redactor Redactor
 	// MaxOutputLines bounds each command's output in the appendix.
 	MaxOutputLines int
@@ -44,7 +48,7 @@ type Exporter struct {
 // drafted sections say why.
 func (x Exporter) Build(ctx context.Context, src Source) (*Postmortem, error) {
 	if x.Redactor == nil {
-		return nil, fmt.Errorf("export postmortem: no redactor configured")
+		x.Redactor = redact.New()
 	}
 	lang := x.Lang
 	if lang == "" {
@@ -88,7 +92,14 @@ func (x Exporter) Render(ctx context.Context, src Source) ([]byte, error) {
 		return nil, err
 	}
 	// One more pass over the whole document catches a secret split across fields.
-	out, _ := x.Redactor.Redact(string(b))
+	r := x.Redactor
+	if r == nil {
+		r = redact.New()
+	}
+	out, _ := r.Redact(string(b))
+	if x.format() == JSON && !json.Valid([]byte(out)) {
+		return b, nil // every field is already redacted; keep the document valid
+	}
 	return []byte(out), nil
 }
 

@@ -3,7 +3,9 @@ package postmortem
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,21 +19,37 @@ type finding struct {
 	Evidence  []string
 	Impact    []string
 	Fixes     []string
+	Owner     string // the top of the owner chain, e.g. the Deployment
 	Available *int
 	Desired   *int
 }
 
-// line renders the finding for the timeline.
-func (f finding) line() string {
-	s := f.Object
-	if f.Problem != "" {
-		s += ": " + f.Problem
+// what names the finding: its problem, prefixed with the object unless the
+// problem already names it.
+func (f finding) what() string { return whatOf(f.Object, f.Problem) }
+
+func whatOf(object, problem string) string {
+	name := object
+	if i := strings.LastIndexAny(name, " /"); i >= 0 {
+		name = name[i+1:]
 	}
+	switch {
+	case problem == "":
+		return object
+	case name != "" && strings.Contains(problem, name):
+		return problem
+	}
+	return object + ": " + problem
+}
+
+// line renders the finding for the timeline.
+func (f finding) line(l labels) string {
+	s := f.what()
 	if f.Cause != "" {
 		s += " — " + f.Cause
 	}
 	if f.Urgency != "" {
-		s += " [" + f.Urgency + "]"
+		s += " [" + l.urgency + " " + l.word(f.Urgency) + "]"
 	}
 	return s
 }
@@ -67,15 +85,7 @@ func parseFindings(raw json.RawMessage) triageFacts {
 		}
 		_ = json.Unmarshal(doc["findings"], &list)
 	}
-	seen := map[string]bool{}
-	addEvent := func(m map[string]json.RawMessage) {
-		ev, ok := clusterEvent(m)
-		key := ev.Object + "\x00" + ev.Reason + "\x00" + ev.Message
-		if ok && !seen[key] {
-			seen[key] = true
-			tf.events = append(tf.events, ev)
-		}
-	}
+	var quoted []ClusterEvent // events quoted as evidence
 	for _, m := range list {
 		f := finding{
 			Object:   objectString(m["object"]),
@@ -85,30 +95,53 @@ func parseFindings(raw json.RawMessage) triageFacts {
 			Evidence: texts(m["evidence"]),
 			Fixes:    texts(first(m, "fixes", "fix")),
 		}
-		f.Impact, f.Available, f.Desired = impact(m["impact"])
+		f.Impact, f.Owner, f.Available, f.Desired = impact(m["impact"])
 		tf.findings = append(tf.findings, f)
-		var evidence []map[string]json.RawMessage
-		if json.Unmarshal(m["evidence"], &evidence) == nil {
-			for _, ev := range evidence {
-				if _, ok := ev["event"]; ok {
-					var inner map[string]json.RawMessage
-					if json.Unmarshal(ev["event"], &inner) == nil {
-						addEvent(inner)
-					}
-					continue
-				}
-				addEvent(ev)
+		for _, line := range f.Evidence {
+			if ev, ok := eventLine(line); ok {
+				quoted = append(quoted, ev)
 			}
 		}
 	}
+	// The report's own event list is the better source: it names objects
+	// fully. Events quoted as evidence stand in when it is missing.
 	var events []map[string]json.RawMessage
-	if json.Unmarshal(first(doc, "events", "warnings"), &events) == nil {
-		for _, m := range events {
-			addEvent(m)
+	_ = json.Unmarshal(first(doc, "events", "warnings"), &events)
+	for _, m := range events {
+		if ev, ok := clusterEvent(m); ok {
+			tf.events = append(tf.events, ev)
+		}
+	}
+	if len(tf.events) == 0 {
+		seen := map[string]bool{}
+		for _, ev := range quoted {
+			if key := ev.Object + "\x00" + ev.Reason + "\x00" + ev.Message; !seen[key] {
+				seen[key] = true
+				tf.events = append(tf.events, ev)
+			}
 		}
 	}
 	sort.SliceStable(tf.events, func(i, j int) bool { return tf.events[i].First.Before(tf.events[j].First) })
 	return tf
+}
+
+// evidenceEvent matches an event quoted as evidence:
+// "Warning FailedScheduling pod/web-1: 0/2 nodes ... (×3, first 2025-01-02T15:04:05Z, last 2025-01-02T15:09:05Z)".
+var evidenceEvent = regexp.MustCompile(`^Warning (\S+) (\S+): (.*) \(×(\d+),\D*?(\d{4}-\d\d-\d\dT[^\s,)]+)\D*?(\d{4}-\d\d-\d\dT[^\s,)]+)\)$`)
+
+// eventLine reads a warning event from an evidence line.
+func eventLine(s string) (ClusterEvent, bool) {
+	m := evidenceEvent.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return ClusterEvent{}, false
+	}
+	first, err1 := time.Parse(time.RFC3339, m[5])
+	last, err2 := time.Parse(time.RFC3339, m[6])
+	if err1 != nil || err2 != nil {
+		return ClusterEvent{}, false
+	}
+	n, _ := strconv.Atoi(m[4])
+	return ClusterEvent{Object: m[2], Reason: m[1], Message: m[3], Count: n, First: first.UTC(), Last: last.UTC()}, true
 }
 
 func first(m map[string]json.RawMessage, keys ...string) json.RawMessage {
@@ -226,13 +259,17 @@ func urgency(raw json.RawMessage) string {
 	return ""
 }
 
-// impact reads the impact lines and replica counts of a finding.
-func impact(raw json.RawMessage) (lines []string, available, desired *int) {
+// impact reads the impact lines, the top owner and its replica counts.
+func impact(raw json.RawMessage) (lines []string, owner string, available, desired *int) {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(raw, &m) != nil {
-		return texts(raw), nil, nil
+		return texts(raw), "", nil, nil
 	}
 	lines = texts(first(m, "lines", "text", "summary"))
+	var owners []json.RawMessage
+	if json.Unmarshal(m["owners"], &owners) == nil && len(owners) > 0 {
+		owner = objectString(owners[len(owners)-1])
+	}
 	num := func(keys ...string) *int {
 		var n int
 		if json.Unmarshal(first(m, keys...), &n) == nil {
@@ -241,5 +278,8 @@ func impact(raw json.RawMessage) (lines []string, available, desired *int) {
 		return nil
 	}
 	available, desired = num("available", "availableReplicas"), num("desired", "desiredReplicas", "replicas")
-	return lines, available, desired
+	if desired != nil && *desired == 0 {
+		available, desired = nil, nil // no replicated owner
+	}
+	return lines, owner, available, desired
 }

@@ -19,10 +19,24 @@ type labels struct {
 	reported, eventsCol, commandsNone, omitted, redactions, snapshot     string
 	fixApplied, fixNotApplied, fixUnstated, fixByModel, fixByRules       string
 	fixByOperator, resolvedAt, notResolved, timeCol, whatCol, urgency    string
+	noOutput, sep                                                        string
 
 	startedF, reportF, proposedF, deniedF, deniedNoReason, editedF    string
 	interjectedS, approvedF, alwaysS, autoS, resultF, fixF, resolvedS string
 	investigationF, phaseF, lateF, statusF                            string
+	operatorF, assistantF, noteF, errorF, rootCauseF, approvedS       string
+
+	// words translates the journal's fixed words (risks, statuses, phases,
+	// urgencies); words not in it are shown as they are.
+	words map[string]string
+}
+
+// word returns the translation of one of the journal's fixed words.
+func (l labels) word(w string) string {
+	if t, ok := l.words[w]; ok {
+		return t
+	}
+	return w
 }
 
 func labelsFor(lang string) labels {
@@ -49,12 +63,12 @@ var en = labels{
 	start: "first warning event", end: "resolution", ongoing: "ongoing (not resolved in the session)",
 	impactLines: "Impact", reported: "First-response report made at %s.",
 	eventsCol: "Warning events from the cluster", commandsNone: "No command ran.",
-	omitted: "%d lines omitted", redactions: "Redacted values", snapshot: "snapshot",
+	omitted: "%d lines omitted", redactions: "Values redacted while exporting", snapshot: "snapshot",
 	fixApplied: "applied", fixNotApplied: "not applied", fixUnstated: "not stated whether applied",
 	fixByModel: "proposed in the session", fixByRules: "suggested by the first-response rules",
 	fixByOperator: "stated by the operator",
 	resolvedAt:    "Resolved at %s.", notResolved: "The incident was not marked resolved in the session.",
-	timeCol: "Time", whatCol: "What happened", urgency: "urgency",
+	timeCol: "Time", whatCol: "What happened", urgency: "urgency", noOutput: "_No output._", sep: "; ",
 
 	startedF:       "Session started by %s on context %s (%s), model %s",
 	reportF:        "First-response report: %s",
@@ -73,6 +87,12 @@ var en = labels{
 	phaseF:         "Phase: %s",
 	lateF:          "Late output of `%s`: %s",
 	statusF:        "%s — %s",
+	operatorF:      "Operator: %s",
+	assistantF:     "Model: %s",
+	noteF:          "Note: %s",
+	errorF:         "Error: %s",
+	rootCauseF:     "Root cause stated: %s",
+	approvedS:      "Operator approved",
 }
 
 var ja = labels{
@@ -92,12 +112,12 @@ var ja = labels{
 	start: "最初の警告イベント", end: "解決", ongoing: "継続中 (セッション内で解決されていません)",
 	impactLines: "影響", reported: "初動レポート作成: %s",
 	eventsCol: "クラスタの警告イベント", commandsNone: "実行されたコマンドはありません。",
-	omitted: "%d 行省略", redactions: "秘匿化した値", snapshot: "スナップショット",
+	omitted: "%d 行省略", redactions: "エクスポート時に秘匿化した値", snapshot: "スナップショット",
 	fixApplied: "適用済み", fixNotApplied: "未適用", fixUnstated: "適用の有無は未記録",
 	fixByModel: "セッション内で提案", fixByRules: "初動ルールによる提案",
 	fixByOperator: "オペレーターが記録",
 	resolvedAt:    "%s に解決。", notResolved: "セッション内で解決済みにされていません。",
-	timeCol: "時刻", whatCol: "出来事", urgency: "緊急度",
+	timeCol: "時刻", whatCol: "出来事", urgency: "緊急度", noOutput: "_出力なし。_", sep: "、",
 
 	startedF:       "%s がセッションを開始 (コンテキスト %s、%s、モデル %s)",
 	reportF:        "初動レポート: %s",
@@ -116,6 +136,19 @@ var ja = labels{
 	phaseF:         "フェーズ: %s",
 	lateF:          "`%s` の遅れて届いた出力: %s",
 	statusF:        "%s — %s",
+	operatorF:      "オペレーター: %s",
+	assistantF:     "モデル: %s",
+	noteF:          "メモ: %s",
+	errorF:         "エラー: %s",
+	rootCauseF:     "根本原因の記録: %s",
+	approvedS:      "オペレーターが承認",
+	words: map[string]string{
+		"read-only": "読み取り専用", "sensitive": "機密情報を含む読み取り", "mutating": "変更系", "refused": "拒否",
+		"ran": "実行", "failed": "失敗", "denied": "却下", "not-executed": "ポリシーにより未実行",
+		"interjected": "割り込み", "duplicate": "重複",
+		"triage": "トリアージ", "investigation": "調査中", "resolved": "解決済み",
+		"critical": "緊急", "high": "高", "medium": "中", "low": "低",
+	},
 }
 
 func (l labels) started(m session.Meta) string {
@@ -133,7 +166,7 @@ func (l labels) started(m session.Meta) string {
 func (l labels) reportMade(title string) string { return fmt.Sprintf(l.reportF, title) }
 
 func (l labels) proposed(e session.Event) string {
-	return fmt.Sprintf(l.proposedF, e.Command, e.Risk, e.Reason)
+	return fmt.Sprintf(l.proposedF, display(e.Command), l.word(e.Risk), e.Reason)
 }
 
 func (l labels) denied(reason string) string {
@@ -143,7 +176,7 @@ func (l labels) denied(reason string) string {
 	return fmt.Sprintf(l.deniedF, reason)
 }
 
-func (l labels) edited(cmd string) string { return fmt.Sprintf(l.editedF, cmd) }
+func (l labels) edited(cmd string) string { return fmt.Sprintf(l.editedF, display(cmd)) }
 func (l labels) interjected() string      { return l.interjectedS }
 
 func (l labels) approved(d session.Decision) string {
@@ -153,31 +186,44 @@ func (l labels) approved(d session.Decision) string {
 	case session.Auto:
 		return l.autoS
 	}
-	return fmt.Sprintf(l.approvedF, d)
+	return l.approvedS
 }
 
 func (l labels) result(e session.Event) string {
-	what := string(e.Status)
-	if e.Summary != "" {
-		what = fmt.Sprintf(l.statusF, e.Status, e.Summary)
-	} else if e.Reason != "" {
-		what = fmt.Sprintf(l.statusF, e.Status, e.Reason)
+	st := string(e.Status)
+	what := l.word(st)
+	switch {
+	case strings.HasPrefix(e.Summary, st+": "):
+		what = fmt.Sprintf(l.statusF, l.word(st), strings.TrimPrefix(e.Summary, st+": "))
+	case e.Summary != "" && e.Summary != st:
+		what = fmt.Sprintf(l.statusF, l.word(st), e.Summary)
+	case e.Reason != "":
+		what = fmt.Sprintf(l.statusF, l.word(st), e.Reason)
 	}
 	return fmt.Sprintf(l.resultF, what)
 }
 
-func (l labels) fix(e session.Event) string { return fmt.Sprintf(l.fixF, e.Command) }
+func (l labels) fix(e session.Event) string { return fmt.Sprintf(l.fixF, display(e.Command)) }
 func (l labels) resolved() string           { return l.resolvedS }
 
 func (l labels) phase(e session.Event) string {
 	if e.Phase == session.PhaseInvestigation && strings.TrimSpace(e.Text) != "" {
 		return fmt.Sprintf(l.investigationF, e.Text)
 	}
-	return fmt.Sprintf(l.phaseF, e.Phase)
+	return fmt.Sprintf(l.phaseF, l.word(string(e.Phase)))
 }
 
 func (l labels) lateOutput(e session.Event) string {
-	return fmt.Sprintf(l.lateF, e.Command, e.Summary)
+	return fmt.Sprintf(l.lateF, display(e.Command), e.Summary)
+}
+
+// display renders a journaled command the way an operator types it.
+func display(cmd string) string {
+	cmd = strings.TrimSpace(cmd)
+	if cmd == "" {
+		return ""
+	}
+	return "kubectl " + strings.TrimPrefix(cmd, "kubectl ")
 }
 
 func (l labels) fixStatus(s FixStatus) string {

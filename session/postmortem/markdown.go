@@ -63,7 +63,7 @@ func renderMarkdown(p *Postmortem) []byte {
 	w("# %s: %s\n\n", l.title, mdText(p.Title))
 	w("| | |\n|---|---|\n")
 	row := func(k, v string) { w("| %s | %s |\n", k, cell(v)) }
-	row(l.status, p.Status)
+	row(l.status, l.word(p.Status))
 	row(l.date, ts(p.Date))
 	row(l.session, p.SessionID)
 	row(l.responders, orNone(l, strings.Join(p.Responders, ", ")))
@@ -79,24 +79,27 @@ func renderMarkdown(p *Postmortem) []byte {
 	if len(p.Impact.Objects) > 0 {
 		w("%s:\n\n", l.affected)
 		for _, o := range p.Impact.Objects {
-			w("- %s", mdText(o.Object))
-			if o.Problem != "" {
-				w(": %s", mdText(o.Problem))
-			}
-			if o.Available != nil && o.Desired != nil {
+			w("- %s", mdText(whatOf(o.Object, o.Problem)))
+			switch {
+			case o.Owner != "" && o.Available != nil && o.Desired != nil:
+				w(" (%s: %s)", mdText(o.Owner), fmt.Sprintf(l.replicas, *o.Available, *o.Desired))
+			case o.Available != nil && o.Desired != nil:
 				w(" (%s)", fmt.Sprintf(l.replicas, *o.Available, *o.Desired))
+			case o.Owner != "":
+				w(" (%s)", mdText(o.Owner))
 			}
 			if o.Urgency != "" {
-				w(" — %s %s", l.urgency, o.Urgency)
+				w(" — %s %s", l.urgency, l.word(o.Urgency))
 			}
 			b.WriteString("\n")
 		}
 		b.WriteString("\n")
 	}
-	for _, t := range p.Impact.Text {
-		w("- %s\n", mdText(t))
-	}
-	if len(p.Impact.Text) > 0 {
+	if lines := impactLines(p.Impact); len(lines) > 0 {
+		w("%s:\n\n", l.impactLines)
+		for _, t := range lines {
+			w("- %s\n", mdText(t))
+		}
 		b.WriteString("\n")
 	}
 	w("%s: %s\n\n", l.duration, durationLine(l, p.Impact))
@@ -142,12 +145,12 @@ func renderMarkdown(p *Postmortem) []byte {
 		}
 		what := mdText(f.Text)
 		if f.Command != "" {
-			what = "`kubectl " + f.Command + "`"
+			what = "`" + display(f.Command) + "`"
 			if f.Text != "" {
 				what += " — " + mdText(f.Text)
 			}
 		}
-		w("- [%s] %s (%s; %s)\n", box, what, l.fixStatus(f.Status), l.fixSource(f.Source))
+		w("- [%s] %s (%s%s%s)\n", box, what, l.fixStatus(f.Status), l.sep, l.fixSource(f.Source))
 	}
 	if len(p.Resolution.Fixes) > 0 {
 		b.WriteString("\n")
@@ -167,18 +170,43 @@ func renderMarkdown(p *Postmortem) []byte {
 		w("%s\n", l.commandsNone)
 	}
 	for i, c := range p.Commands {
-		w("### %d. `kubectl %s`\n\n", i+1, c.Command)
-		w("%s · %s", ts(c.Time), c.Status)
+		w("### %d. `%s`\n\n", i+1, display(c.Command))
+		w("%s · %s", ts(c.Time), l.word(c.Status))
 		if c.Summary != "" {
 			w(" · %s", mdText(c.Summary))
 		}
 		if c.OmittedLines > 0 {
 			w(" · %s", fmt.Sprintf(l.omitted, c.OmittedLines))
 		}
+		if c.Error != "" && !strings.Contains(c.Summary, c.Error) {
+			w(" · %s", mdText(c.Error))
+		}
+		if strings.TrimSpace(c.Output) == "" {
+			w("\n\n%s\n\n", l.noOutput)
+			continue
+		}
 		fence := fenceFor(c.Output)
 		w("\n\n%stext\n%s\n%s\n\n", fence, c.Output, fence)
 	}
-	return bytes.TrimRight(b.Bytes(), "\n")
+	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
+}
+
+// impactLines returns the impact lines that say more than the affected
+// objects already do.
+func impactLines(im Impact) []string {
+	var out []string
+	for _, t := range im.Text {
+		dup := false
+		for _, o := range im.Objects {
+			if o.Owner != "" && strings.HasPrefix(t, o.Owner+":") && !strings.Contains(t, ";") {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func orNone(l labels, s string) string {

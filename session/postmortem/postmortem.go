@@ -103,6 +103,7 @@ type Affected struct {
 	Object    string `json:"object"`
 	Problem   string `json:"problem,omitempty"`
 	Urgency   string `json:"urgency,omitempty"`
+	Owner     string `json:"owner,omitempty"` // top of the owner chain; the replicas are its
 	Available *int   `json:"available,omitempty"`
 	Desired   *int   `json:"desired,omitempty"`
 }
@@ -196,6 +197,7 @@ type Command struct {
 	Command      string    `json:"command"`
 	Status       string    `json:"status"`
 	Summary      string    `json:"summary,omitempty"`
+	Error        string    `json:"error,omitempty"` // why a failed command failed
 	Output       string    `json:"output"`
 	OmittedLines int       `json:"omittedLines,omitempty"`
 }

@@ -60,12 +60,27 @@ type ruleText struct {
 	statementIs, ruleCause, evidence, noCause                    string
 	applyFix, confirmFix, alert, finish, checkJournal, retryFail string
 	detectLag, denied, edited, refused, fixesAsText, noLessons   string
+
+	// n renders a count with its noun: "1 command", "3 commands", "3 件".
+	n func(count int, one, many string) string
 }
 
+func countEN(n int, one, many string) string {
+	if one == "" {
+		return fmt.Sprint(n)
+	}
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func countJA(n int, _, _ string) string { return fmt.Sprintf("%d 件", n) }
+
 var rulesEN = ruleText{
-	found:        "The first response found %d problem(s): %s.",
+	found:        "The first response found %s: %s.",
 	noFindings:   "The first response found no problem.",
-	investigated: "During the investigation the model made %d proposal(s); %d command(s) ran, %d failed; the operator denied %d and edited %d; %d fix(es) were proposed for a human to apply.",
+	investigated: "During the investigation the model made %s and %s ran (%s failed); the operator denied %s and edited %s; the model proposed %s for a human to apply.",
 	resolvedWith: "The incident was marked resolved at %s: %s",
 	unresolved:   "The incident was not marked resolved in the session.",
 	statementIs:  "The operator stated the root cause at resolution (quoted above).",
@@ -77,37 +92,39 @@ var rulesEN = ruleText{
 	alert:        "Alert on %s warning events so they reach a responder before users notice.",
 	finish:       "Finish the investigation: the incident was not marked resolved.",
 	checkJournal: "Find out why the journal did not verify; treat this record with care until then.",
-	retryFail:    "Look into the %d command(s) that failed during the investigation.",
+	retryFail:    "Look into the failed %s of the investigation and whether the tool or the permissions need a change.",
 	detectLag:    "The first warning event came %s before the session started; detection can be faster.",
-	denied:       "The operator denied %d proposal(s); the reasons in the timeline show where the model's plan needed a human.",
-	edited:       "The operator corrected %d command(s) by editing them before they ran.",
-	refused:      "%d proposal(s) were refused by policy and answered with the reason.",
+	denied:       "The operator denied %s; the reasons in the timeline show where the model's plan needed a human.",
+	edited:       "The operator corrected %s by editing it before it ran.",
+	refused:      "Policy refused %s and told the model why.",
 	fixesAsText:  "Changes were proposed as text and left to a human; nothing was changed by the tool.",
 	noLessons:    "No lesson could be drawn from the journal by rules alone.",
+	n:            countEN,
 }
 
 var rulesJA = ruleText{
-	found:        "初動で %d 件の問題を検出しました: %s。",
+	found:        "初動で %sの問題を検出しました: %s",
 	noFindings:   "初動では問題は検出されませんでした。",
-	investigated: "調査では、モデルが %d 件を提案し、%d 件のコマンドを実行 (%d 件失敗)、オペレーターが %d 件を却下し %d 件を編集しました。人が適用する修正が %d 件提案されました。",
+	investigated: "調査では、モデルが %sを提案し、%sのコマンドを実行 (%s失敗)、オペレーターが %sを却下し %sを編集しました。人が適用する修正がモデルから %s提案されました。",
 	resolvedWith: "%s に解決済みとされました: %s",
 	unresolved:   "セッション内で解決済みにされていません。",
 	statementIs:  "解決時にオペレーターが根本原因を記録しています (上記の引用)。",
-	ruleCause:    "初動ルールによる %s の原因: %s",
+	ruleCause:    "初動ルールによる %sの原因: %s",
 	evidence:     "根拠: %s",
 	noCause:      "原因の記録もルールによる検出もありません。タイムラインを参照してください。",
 	applyFix:     "提案された修正を適用するか、適用しない理由を記録する: %s",
 	confirmFix:   "適用した修正が有効で、影響を受けたオブジェクトが回復したことを確認する: %s",
-	alert:        "%s の警告イベントを、利用者が気付く前に対応者へ通知するアラートを設定する。",
+	alert:        "%sの警告イベントを、利用者が気付く前に対応者へ通知するアラートを設定する。",
 	finish:       "調査を完了する: インシデントは解決済みにされていません。",
 	checkJournal: "ジャーナルの検証に失敗した原因を調べる。それまではこの記録を慎重に扱う。",
-	retryFail:    "調査中に失敗した %d 件のコマンドを確認する。",
+	retryFail:    "調査中に失敗したコマンド (%s) を確認し、ツールや権限の変更が必要か判断する。",
 	detectLag:    "最初の警告イベントはセッション開始の %s 前でした。検知を早められます。",
-	denied:       "オペレーターが %d 件の提案を却下しました。タイムラインの理由は、モデルの計画に人の判断が必要だった箇所を示しています。",
-	edited:       "オペレーターが %d 件のコマンドを実行前に編集して修正しました。",
-	refused:      "%d 件の提案はポリシーにより拒否され、理由とともに回答されました。",
+	denied:       "オペレーターが %sの提案を却下しました。タイムラインの理由は、モデルの計画に人の判断が必要だった箇所を示しています。",
+	edited:       "オペレーターが %sのコマンドを実行前に編集して修正しました。",
+	refused:      "%sの提案はポリシーにより拒否され、理由とともにモデルに返されました。",
 	fixesAsText:  "変更は文章で提案され、人の判断に委ねられました。ツールは何も変更していません。",
 	noLessons:    "ルールだけではジャーナルから教訓を導けませんでした。",
+	n:            countJA,
 }
 
 // draftByRules fills the narrative sections deterministically from the facts.
@@ -128,15 +145,13 @@ func draftByRules(p *Postmortem, tf triageFacts) {
 	} else {
 		var fs []string
 		for _, f := range tf.findings {
-			s := f.Object
-			if f.Problem != "" {
-				s += " (" + f.Problem + ")"
-			}
-			fs = append(fs, s)
+			fs = append(fs, f.what())
 		}
-		sum = append(sum, fmt.Sprintf(r.found, len(tf.findings), strings.Join(fs, sep)))
+		sum = append(sum, fmt.Sprintf(r.found, r.n(len(tf.findings), "problem", "problems"), strings.TrimRight(strings.Join(fs, sep), ".")))
 	}
-	sum = append(sum, fmt.Sprintf(r.investigated, t.proposals, t.ran+t.failed, t.failed, t.denials, t.edits, len(modelFixes(p))))
+	sum = append(sum, fmt.Sprintf(r.investigated, r.n(t.proposals, "proposal", "proposals"),
+		r.n(t.ran+t.failed, "command", "commands"), r.n(t.failed, "", ""), r.n(t.denials, "proposal", "proposals"),
+		r.n(t.edits, "command", "commands"), r.n(len(modelFixes(p)), "fix", "fixes")))
 	if p.Resolution.Resolved && p.Resolution.Time != nil {
 		sum = append(sum, fmt.Sprintf(r.resolvedWith, ts(*p.Resolution.Time), p.RootCause.Statement))
 	} else {
@@ -165,7 +180,7 @@ func draftByRules(p *Postmortem, tf triageFacts) {
 	for _, f := range p.Resolution.Fixes {
 		what := f.Text
 		if f.Command != "" {
-			what = "`kubectl " + f.Command + "`"
+			what = "`" + display(f.Command) + "`"
 		}
 		switch f.Status {
 		case FixApplied:
@@ -180,7 +195,7 @@ func draftByRules(p *Postmortem, tf triageFacts) {
 		items = append(items, fmt.Sprintf(r.alert, strings.Join(t.reasons, ", ")))
 	}
 	if t.failed > 0 {
-		items = append(items, fmt.Sprintf(r.retryFail, t.failed))
+		items = append(items, fmt.Sprintf(r.retryFail, r.n(t.failed, "command", "commands")))
 	}
 	if !p.Resolution.Resolved {
 		items = append(items, r.finish)
@@ -195,13 +210,13 @@ func draftByRules(p *Postmortem, tf triageFacts) {
 		lessons = append(lessons, fmt.Sprintf(r.detectLag, p.Date.Sub(*p.Impact.Start).Round(time.Second)))
 	}
 	if t.denials > 0 {
-		lessons = append(lessons, fmt.Sprintf(r.denied, t.denials))
+		lessons = append(lessons, fmt.Sprintf(r.denied, r.n(t.denials, "proposal", "proposals")))
 	}
 	if t.edits > 0 {
-		lessons = append(lessons, fmt.Sprintf(r.edited, t.edits))
+		lessons = append(lessons, fmt.Sprintf(r.edited, r.n(t.edits, "command", "commands")))
 	}
 	if t.refusals > 0 {
-		lessons = append(lessons, fmt.Sprintf(r.refused, t.refusals))
+		lessons = append(lessons, fmt.Sprintf(r.refused, r.n(t.refusals, "proposal", "proposals")))
 	}
 	if len(modelFixes(p)) > 0 {
 		lessons = append(lessons, r.fixesAsText)
