@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -101,7 +102,8 @@ func (f *fakeRunner) count() int {
 }
 
 func call(id, command, reason string) llm.ToolCall {
-	return llm.ToolCall{ID: id, Name: "kubectl", Arguments: fmt.Sprintf(`{"command": %q, "reason": %q}`, command, reason)}
+	args, _ := json.Marshal(map[string]string{"command": command, "reason": reason})
+	return llm.ToolCall{ID: id, Name: "kubectl", Arguments: string(args)}
 }
 
 const reportMD = `# Pending pod in shop

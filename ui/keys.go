@@ -19,6 +19,9 @@ type keyMap struct {
 
 	Approve, Always, Deny, Edit, Copy key.Binding
 	Open, Allowed, Revoke, Close      key.Binding
+
+	// Scroll and Page only label the help bar.
+	Scroll, Page key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -26,16 +29,16 @@ func newKeyMap() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return keyMap{
-		Up:        b("k", "up", "k", "up"),
-		Down:      b("j/k", "scroll", "j", "down"),
-		PageUp:    b("pgup/pgdn", "scroll", "pgup", "ctrl+u"),
+		Up:        b("k/↑", "up", "k", "up"),
+		Down:      b("j/↓", "down", "j", "down"),
+		PageUp:    b("pgup", "page up", "pgup", "ctrl+u"),
 		PageDown:  b("pgdn", "page down", "pgdown", "ctrl+d"),
 		Top:       b("g", "top", "g", "home"),
 		Bottom:    b("G", "bottom", "G", "end"),
 		Search:    b("/", "search", "/"),
 		NextMatch: b("enter/ctrl+n", "next match", "enter", "ctrl+n", "down"),
 		PrevMatch: b("ctrl+p", "previous match", "ctrl+p", "up"),
-		Focus:     b("tab", "switch focus", "tab", "shift+tab"),
+		Focus:     b("tab", "focus", "tab", "shift+tab"),
 		Cancel:    b("esc", "cancel", "esc"),
 		Export:    b("ctrl+e", "export", "ctrl+e"),
 		Quit:      b("ctrl+c ×2", "quit", "ctrl+c"),
@@ -50,6 +53,8 @@ func newKeyMap() keyMap {
 		Allowed:   b("L", "always-allowed list", "L"),
 		Revoke:    b("x", "revoke", "x", "delete", "backspace"),
 		Close:     b("esc/q", "close", "esc", "q"),
+		Scroll:    b("j/k", "scroll", "j", "k"),
+		Page:      b("pgup/pgdn", "scroll", "pgup", "pgdown"),
 	}
 }
 

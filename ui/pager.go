@@ -46,8 +46,9 @@ func (p *pager) wrapTo(w int) {
 
 // openOutput opens the full output of the last action on screen (or the latest).
 func (m *Model) openOutput() tea.Cmd {
-	w, h := m.width, m.transcriptHeight()
-	m.layout(w)
+	h := m.transcriptHeight()
+	m.layout(m.width)
+	m.pinOffset()
 	best, line := -1, 0
 	for i := range m.tr.entries {
 		e := &m.tr.entries[i]
@@ -158,7 +159,7 @@ func (m *Model) pagerView(w, h int) string {
 		b.WriteString(truncate(p.search.View(), w))
 	} else {
 		k := m.keys
-		b.WriteString(truncate(m.help.ShortHelpView([]key.Binding{k.Up, k.Down, k.PageDown, k.Top, k.Bottom, k.Search,
+		b.WriteString(truncate(m.help.ShortHelpView([]key.Binding{k.Scroll, k.Page, k.Top, k.Bottom, k.Search,
 			key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/prev match")), k.Close}), w))
 	}
 	return b.String()
@@ -207,6 +208,7 @@ func (m *Model) findNext(dir int) {
 	w := m.width
 	if q != s.query || s.width != w {
 		m.layout(w)
+		m.pinOffset()
 		s.query, s.width, s.hits, s.cur = q, w, s.hits[:0], -1
 		line := 0
 		for i := range m.tr.entries {

@@ -158,6 +158,13 @@ func (m *Model) window(w, h int) []string {
 	return out
 }
 
+// pinOffset turns "following the bottom" into the offset it means now.
+func (m *Model) pinOffset() {
+	if m.follow {
+		m.offset = max(m.layout(m.width)-m.transcriptHeight(), 0)
+	}
+}
+
 // clampOffset keeps the offset inside the transcript.
 func (m *Model) clampOffset() {
 	h := m.transcriptHeight()
@@ -188,8 +195,8 @@ func (m *Model) renderEntry(e *entry, w int) []string {
 	switch e.kind {
 	case entStart:
 		meta := m.s.Meta()
-		out = []string{st.Dim.Render(truncate(oneLine(fmt.Sprintf("── session %s started %s · context %s · namespace %s",
-			meta.ID, ev.Time.UTC().Format("2006-01-02 15:04 UTC"), meta.Context, nsName(meta.Namespace))), w))}
+		out = []string{st.Dim.Render(truncate(oneLine(fmt.Sprintf("── session %s · started %s",
+			meta.ID, ev.Time.UTC().Format("2006-01-02 15:04 UTC"))), w))}
 	case entReport:
 		if ev.Title != "" && !strings.Contains(firstLine(ev.Text), ev.Title) {
 			out = append(out, st.Title.Render(truncate(oneLine(ev.Title), w)))

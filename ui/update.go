@@ -61,7 +61,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // resize adapts the layout to a new terminal size.
 func (m *Model) resize(w, h int) {
-	m.width, m.height = max(w, 20), max(h, 8)
+	m.width, m.height = max(w, 1), max(h, 1)
 	m.help.Width = m.width
 	m.input.Width = max(m.width-4, 1)
 	if m.card != nil {
@@ -328,6 +328,7 @@ func (m *Model) scrollKey(msg tea.KeyMsg) bool {
 
 // scroll moves the transcript by n lines; reaching the bottom follows new output again.
 func (m *Model) scroll(n int) {
+	m.pinOffset()
 	m.offset += n
 	m.follow = false
 	m.clampOffset()

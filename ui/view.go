@@ -12,6 +12,9 @@ import (
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
+// The smallest terminal the screen lays out in.
+const minWidth, minHeight = 30, 10 // a card needs five lines, the rest of the screen five
+
 // spinnerFrames turn while something runs.
 var spinnerFrames = spinner.MiniDot.Frames
 
@@ -19,6 +22,11 @@ var spinnerFrames = spinner.MiniDot.Frames
 // card, input box and help bar. Every line is cut to the terminal's width.
 func (m *Model) View() string {
 	w, h := m.width, m.height
+	if w < minWidth || h < minHeight {
+		lines := make([]string, h)
+		lines[0] = truncate(fmt.Sprintf("Enlarge the terminal to at least %dx%d.", minWidth, minHeight), w)
+		return strings.Join(lines, "\n")
+	}
 	if m.pager != nil {
 		return m.pagerView(w, h)
 	}
@@ -29,6 +37,7 @@ func (m *Model) View() string {
 	case m.card != nil:
 		dock = m.cardView(w)
 	}
+	dock = m.fitDock(dock)
 	th := m.transcriptHeightFor(dock)
 	var b strings.Builder
 	b.Grow(w * h * 2)
@@ -78,7 +87,19 @@ func (m *Model) transcriptHeight() int {
 	case m.card != nil:
 		dock = m.cardView(m.width)
 	}
-	return m.transcriptHeightFor(dock)
+	return m.transcriptHeightFor(m.fitDock(dock))
+}
+
+// fitDock cuts a docked panel that is taller than the screen allows,
+// keeping its top (title and command) and its bottom (keys).
+func (m *Model) fitDock(dock string) string {
+	room := m.height - 5
+	lines := strings.Split(dock, "\n")
+	if dock == "" || len(lines) <= room {
+		return dock
+	}
+	keep := append(lines[:max(room-2, 1):max(room-2, 1)], lines[len(lines)-2:]...)
+	return strings.Join(keep, "\n")
 }
 
 // transcriptHeightFor is the transcript height left by a docked panel:
@@ -88,7 +109,7 @@ func (m *Model) transcriptHeightFor(dock string) int {
 	if dock != "" {
 		h -= lipgloss.Height(dock)
 	}
-	return max(h, 1)
+	return max(h, 0)
 }
 
 // headerView is the top line: where we are, what runs, how long, how much.
@@ -199,11 +220,11 @@ func (m *Model) shortHelp() []key.Binding {
 	case m.card != nil && m.card.mode != cardAsk:
 		b = []key.Binding{k.Submit, k.Cancel}
 	case m.focus == focusInput:
-		b = []key.Binding{k.Submit, k.Focus, k.PageUp, k.Export, k.Quit}
+		b = []key.Binding{k.Submit, k.Focus, k.Page, k.Export, k.Quit}
 	case m.card != nil:
-		b = []key.Binding{k.Focus, k.Down, k.Open, k.Help, k.Quit}
+		b = []key.Binding{k.Focus, k.Scroll, k.Open, k.Help, k.Quit}
 	default:
-		b = []key.Binding{k.Focus, k.Down, k.Search, k.Open, k.Help, k.Export, k.Quit}
+		b = []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.Help, k.Export, k.Quit}
 	}
 	return b
 }
@@ -222,8 +243,9 @@ func (m *Model) fullHelpLines(w, h int) []string {
 		m.st.Text.Render("  :retry      asks the model again after an error"),
 		m.st.Text.Render("  :resolve …  closes the incident with its root cause"),
 		"",
-		m.st.Dim.Render("Keys typed in the input box never decide a command; a new card ignores keys for 0.3s."),
-		m.st.Dim.Render("Commands that change the cluster never run here: copy them with c and run them yourself."),
+		m.st.Dim.Render("Keys typed in the input box never decide a command."),
+		m.st.Dim.Render("A new card ignores keys for 0.3 s."),
+		m.st.Dim.Render("Commands that change the cluster never run here: c copies them."),
 		"", m.st.Dim.Render("? or esc closes this help."))
 	if len(lines) > h {
 		lines = lines[:h]

@@ -1,0 +1,371 @@
+package ui
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/session"
+)
+
+func seedRunner() *fakeRunner {
+	return &fakeRunner{outputs: map[string]string{"kubectl get pods --namespace=shop": podsOut}}
+}
+
+// atCard starts the investigation and moves the focus to the first card, armed.
+func atCard(t *testing.T, turns []turn, r *fakeRunner, opts ...option) *harness {
+	t.Helper()
+	h := newHarness(t, &fakeClient{turns: turns}, r, opts...)
+	h.key("enter")
+	if h.m.card == nil {
+		t.Fatalf("no card after enter; journal %v\n%s", h.kinds(), h.view())
+	}
+	h.key("tab")
+	h.wait(armDelay)
+	return h
+}
+
+func TestReportThenEnterStartsInvestigation(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h.mustSee("Pending pod in shop", "Insufficient memory", "enter starts the investigation")
+	if got := h.kinds(); !reflect.DeepEqual(got, []string{"start", "report"}) {
+		t.Fatalf("journal %v", got)
+	}
+	h.key("enter")
+	h.mustSee("Let me look at the pods.", "Run this command?", "kubectl get pods --namespace=shop", "[READ-ONLY]", "find the Pending pod", "context kind-prod · namespace shop")
+	if h.m.focus != focusInput {
+		t.Fatal("showing a card moved the focus away from the input box")
+	}
+}
+
+func TestApproveRunsOnceAndFoldsOutput(t *testing.T) {
+	h := atCard(t, seedTurns(), seedRunner())
+	h.key("y")
+	if h.runner.count() != 1 {
+		t.Fatalf("runner ran %d times", h.runner.count())
+	}
+	if d := h.lastEvent(session.KindDecision); d.Decision != session.Approved {
+		t.Fatalf("decision %v", d.Decision)
+	}
+	h.key("k") // leave follow mode to see the first result
+	h.key("g")
+	for i := 0; i < 40 && !strings.Contains(h.view(), "more lines"); i++ {
+		h.key("j")
+	}
+	h.mustSee("✓ ran in", "nginx-with-10gi-84s9k", "… 2 more lines — o opens the full output")
+	h.mustNotSee("web-2") // folded
+}
+
+func TestNewCardIgnoresKeysFor300ms(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h.key("enter")
+	h.key("tab")
+	for _, k := range []string{"y", "a", "n", "e"} {
+		h.key(k)
+	}
+	h.wait(armDelay - time.Millisecond)
+	h.key("y")
+	if got := h.kinds(); got[len(got)-1] != "proposal" || h.m.card.mode != cardAsk {
+		t.Fatalf("a key decided a card shown less than 300 ms ago: %v", got)
+	}
+	h.wait(time.Millisecond)
+	h.key("y")
+	if h.lastEvent(session.KindDecision).Decision != session.Approved {
+		t.Fatal("y did not approve after 300 ms")
+	}
+}
+
+func TestInputFocusNeverApproves(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h.key("enter")
+	h.wait(time.Second)
+	for _, k := range []string{"y", "a", "space", "n", "e", "c"} {
+		h.key(k)
+	}
+	if got := h.kinds(); got[len(got)-1] != "proposal" {
+		t.Fatalf("typing into the input box decided the card: %v", got)
+	}
+	if v := h.m.input.Value(); v != "ya nec" {
+		t.Fatalf("input holds %q", v)
+	}
+	h.mustSee("tab to decide")
+}
+
+func TestInterjectAnswersPendingCall(t *testing.T) {
+	turns := append(seedTurns()[:1], turn{text: "Understood, looking at nodes instead."})
+	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
+	h.key("enter")
+	h.typeText("look at the nodes first")
+	h.key("enter")
+	want := []string{"start", "report", "phase", "assistant", "proposal", "decision:interjected", "result:interjected", "operator", "assistant"}
+	if got := h.kinds(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("journal %v, want %v", got, want)
+	}
+	h.mustSee("you › look at the nodes first", "Understood, looking at nodes instead.")
+	if h.m.card != nil || h.runner.count() != 0 {
+		t.Fatal("the interjected call is still pending or ran")
+	}
+}
+
+func TestAlwaysAllowListAndRevoke(t *testing.T) {
+	turns := []turn{
+		{calls: []llm.ToolCall{call("c1", "get pods -n shop", "list pods")}},
+		{calls: []llm.ToolCall{call("c2", "get events -n shop", "read events")}},
+		{text: "Done."},
+	}
+	h := atCard(t, turns, seedRunner())
+	h.mustSee("a always allow get")
+	h.key("a")
+	if h.runner.count() != 2 {
+		t.Fatalf("always allow: runner ran %d, want 2 (the second get without asking)", h.runner.count())
+	}
+	kinds := strings.Join(h.kinds(), " ")
+	if !strings.Contains(kinds, "decision:always") || !strings.Contains(kinds, "decision:auto") {
+		t.Fatalf("journal %s", kinds)
+	}
+	h.key("L")
+	h.mustSee("Always allowed in this session", "kubectl get …", "x revoke")
+	h.key("x")
+	if _, ok := any(h.s).(alwaysRevoker); !ok {
+		h.mustSee("cannot revoke")
+	} else {
+		h.mustSee("Nothing: every action asks first.")
+	}
+	h.key("esc")
+	if h.m.allowed != nil {
+		t.Fatal("esc did not close the list")
+	}
+	h.key("tab")
+	h.typeText(":allowed")
+	h.key("enter")
+	if h.m.allowed == nil {
+		t.Fatal(":allowed did not open the list")
+	}
+}
+
+func TestSensitiveCannotBeAlwaysAllowed(t *testing.T) {
+	turns := []turn{{calls: []llm.ToolCall{call("c1", "get secrets -n shop", "look for the TLS secret")}}}
+	h := atCard(t, turns, seedRunner())
+	h.mustSee("[SENSITIVE]")
+	h.mustNotSee("always allow")
+	h.key("a")
+	h.mustSee("Only read-only actions can be always allowed")
+	if got := h.kinds(); got[len(got)-1] != "proposal" {
+		t.Fatalf("a decided a sensitive card: %v", got)
+	}
+}
+
+func TestDenyWithReason(t *testing.T) {
+	turns := append(seedTurns()[:1], turn{text: "All right."})
+	h := atCard(t, turns, seedRunner())
+	h.key("n")
+	h.mustSee("deny:", "enter denies")
+	h.typeText("too broad, name the pod")
+	h.key("enter")
+	r := h.lastEvent(session.KindResult)
+	if r.Status != session.DeniedCall || r.Reason != "too broad, name the pod" {
+		t.Fatalf("result %+v", r)
+	}
+	h.mustSee("✗ denied: too broad, name the pod")
+	if h.runner.count() != 0 {
+		t.Fatal("a denied command ran")
+	}
+}
+
+func TestDenyWithoutReasonAndEscBack(t *testing.T) {
+	turns := append(seedTurns()[:1], turn{text: "All right."})
+	h := atCard(t, turns, seedRunner())
+	h.key("n")
+	h.typeText("oops")
+	h.key("esc")
+	if h.m.card == nil || h.m.card.mode != cardAsk {
+		t.Fatal("esc did not go back to the card")
+	}
+	if got := h.kinds(); got[len(got)-1] != "proposal" {
+		t.Fatalf("esc decided: %v", got)
+	}
+	h.key("n")
+	h.key("enter")
+	if r := h.lastEvent(session.KindResult); r.Status != session.DeniedCall || r.Reason != "" {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+func TestEditReclassifiesAndRuns(t *testing.T) {
+	turns := append(seedTurns()[:1], turn{text: "Thanks."})
+	h := atCard(t, turns, seedRunner())
+	h.key("e")
+	if v := h.m.card.input.Value(); v != "kubectl get pods --namespace=shop" {
+		t.Fatalf("editor holds %q", v)
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.typeText("delete pod web-1 -n shop")
+	h.key("enter")
+	h.mustSee("would change the cluster")
+	if h.m.card.mode != cardEdit || h.runner.count() != 0 {
+		t.Fatal("a mutating edit left the editor or ran")
+	}
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	h.typeText("get pods -n shop -o wide")
+	h.key("enter")
+	if d := h.lastEvent(session.KindDecision); d.Decision != session.Edited || !strings.Contains(d.Command, "--output=wide") {
+		t.Fatalf("decision %+v", d)
+	}
+	if h.runner.ran[0] != "kubectl get pods --namespace=shop --output=wide" {
+		t.Fatalf("ran %v", h.runner.ran)
+	}
+	h.mustSee("edited to: kubectl get pods --namespace=shop --output=wide")
+}
+
+func TestMutatingShownAsFixWithCopy(t *testing.T) {
+	turns := []turn{
+		{text: "Lower the request.", calls: []llm.ToolCall{call("c1", "set resources deployment/nginx-with-10gi -n shop --requests=memory=5Gi", "fit the pod")}},
+		{text: "Apply it yourself."},
+	}
+	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
+	h.key("enter")
+	h.mustSee("proposed fix — run it yourself", "[MUTATING]", "c copies the latest fix")
+	if h.m.card != nil || h.runner.count() != 0 {
+		t.Fatal("a mutating proposal asked to run or ran")
+	}
+	h.key("tab")
+	h.key("c")
+	fix := h.lastEvent(session.KindFix).Command
+	if want := base64.StdEncoding.EncodeToString([]byte(fix)); !strings.Contains(h.out.String(), "\x1b]52;c;"+want) {
+		t.Fatalf("no OSC 52 copy of %q in %q", fix, h.out.String())
+	}
+	h.mustSee("Copied to the clipboard")
+}
+
+func TestEscCancelsModelCall(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: []turn{{deltas: []llm.Delta{{Content: "Thinking about "}}, block: true}}}, seedRunner())
+	h.key("enter")
+	h.wait(3 * time.Second)
+	h.mustSee("the offline responder is thinking 3.0s", "esc cancels", "Thinking about")
+	h.key("esc")
+	if h.m.act != nil {
+		t.Fatal("the model call is still running after esc")
+	}
+	if n := h.lastEvent(session.KindNote); n.Status != "cancelled" {
+		t.Fatalf("note %+v", n)
+	}
+	h.mustSee("The model call was cancelled.")
+}
+
+func TestEscCancelsAction(t *testing.T) {
+	r := seedRunner()
+	r.block = true
+	h := atCard(t, append(seedTurns()[:1], turn{text: "It was cancelled."}), r)
+	h.key("y")
+	h.mustSee("running kubectl get pods --namespace=shop")
+	h.key("esc")
+	res := h.lastEvent(session.KindResult)
+	if res.Status != session.Failed || !strings.Contains(res.Reason, "canceled") {
+		t.Fatalf("result %+v", res)
+	}
+	h.mustSee("✗ failed in")
+}
+
+func TestRetryCountdown(t *testing.T) {
+	retry := llm.Delta{Retry: &llm.Retry{Attempt: 2, Wait: 4 * time.Second, Reason: "429"}}
+	h := newHarness(t, &fakeClient{turns: []turn{{deltas: []llm.Delta{retry}, block: true}}}, seedRunner())
+	h.key("enter")
+	h.mustSee("retrying in 4s (429, attempt 2)")
+	h.wait(2500 * time.Millisecond)
+	h.mustSee("retrying in 2s (429, attempt 2)")
+}
+
+func TestModelErrorThenRetry(t *testing.T) {
+	turns := []turn{{err: errors.New("HTTP 500: upstream unavailable")}, {text: "Back again."}}
+	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
+	h.key("enter")
+	h.mustSee("✗ The model call failed: HTTP 500: upstream unavailable")
+	h.typeText(":retry")
+	h.key("enter")
+	h.mustSee("Back again.")
+}
+
+func TestCtrlCTwiceQuits(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h.key("ctrl+c")
+	if h.quit {
+		t.Fatal("one ctrl+c quit")
+	}
+	h.mustSee("Press ctrl+c again to quit")
+	h.key("j")
+	h.key("ctrl+c")
+	if h.quit {
+		t.Fatal("ctrl+c, j, ctrl+c quit")
+	}
+	h.wait(quitWindow)
+	h.key("ctrl+c")
+	if h.quit {
+		t.Fatal("two ctrl+c further apart than the window quit")
+	}
+	h.key("ctrl+c")
+	if !h.quit {
+		t.Fatal("ctrl+c twice did not quit")
+	}
+}
+
+func TestExport(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h.key("ctrl+e")
+	h.mustSee("Export is not available")
+
+	var got string
+	h = newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner(), func(c *Config) {
+		c.Export = ExporterFunc(func(context.Context) (string, error) {
+			got = "called"
+			return "/state/sessions/x/postmortem.md", nil
+		})
+	})
+	h.key("ctrl+e")
+	if got != "called" {
+		t.Fatal("the exporter was not called")
+	}
+	h.mustSee("Postmortem written to /state/sessions/x/postmortem.md")
+}
+
+func TestFocusTab(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	if h.m.focus != focusInput {
+		t.Fatal("the input box does not start focused")
+	}
+	h.key("tab")
+	if h.m.focus != focusTranscript {
+		t.Fatal("tab did not move to the transcript")
+	}
+	h.key("tab")
+	if h.m.focus != focusInput {
+		t.Fatal("tab did not move back")
+	}
+	h.key("esc")
+	if h.m.focus != focusTranscript {
+		t.Fatal("esc with nothing running did not leave the input box")
+	}
+	h.key("enter")
+	if h.m.focus != focusInput {
+		t.Fatal("enter in the transcript did not focus the input box")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h.typeText(":resolve")
+	h.key("enter")
+	h.mustSee("Say what the root cause was")
+	h.typeText(":resolve memory requests larger than any node")
+	h.key("enter")
+	if h.s.Phase() != session.PhaseResolved {
+		t.Fatalf("phase %s", h.s.Phase())
+	}
+	h.mustSee("phase: resolved")
+}
