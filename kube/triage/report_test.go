@@ -1,0 +1,164 @@
+package triage
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/version"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run with -update to create it): %v", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file; run go test ./kube/triage -run %s -update and review the diff\n--- got ---\n%s", name, t.Name(), got)
+	}
+}
+
+func TestSeedReportGolden(t *testing.T) {
+	r := Build(seedFacts())
+	golden(t, "seed.en.md", r.Markdown("en"))
+	golden(t, "seed.ja.md", r.Markdown("ja"))
+	b, err := r.In("en").JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "seed.json", string(b))
+	for _, lang := range []string{"en", "ja"} {
+		p, err := Prompt(r, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "seed.prompt."+lang+".txt", p)
+	}
+}
+
+func TestSeedMarkdownSections(t *testing.T) {
+	for lang, headings := range map[string][]string{
+		"en": {"## 1. Failure location and evidence", "## 2. Description of the failure", "## 3. Cause of the failure",
+			"## 4. Impact scope", "## 5. Urgency", "## 6. Other comments"},
+		"ja": {"## 1. 障害箇所と根拠", "## 2. 障害の内容", "## 3. 障害の原因", "## 4. 影響範囲", "## 5. 緊急度の判断", "## 6. その他のコメント"},
+	} {
+		md := Build(seedFacts()).Markdown(lang)
+		last := -1
+		for _, h := range headings {
+			i := strings.Index(md, h)
+			if i < 0 || i < last {
+				t.Errorf("%s: heading %q missing or out of order", lang, h)
+			}
+			last = i
+		}
+		for _, healthy := range []string{"nginx-with-5gi-766bc97857-tjqtf", "nginx-with-10gi-77579bdb99-rtbd7"} {
+			if strings.Contains(md, healthy) {
+				t.Errorf("%s: healthy pod %s appears in the report", lang, healthy)
+			}
+		}
+	}
+}
+
+func TestReportJSONRoundTrip(t *testing.T) {
+	r := Build(seedFacts())
+	b, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Version != ReportVersion || len(back.Findings) != 1 || back.Findings[0].Urgency != High ||
+		back.Findings[0].Rule != "scheduling/insufficient-memory" {
+		t.Errorf("decoded report = %+v", back)
+	}
+}
+
+// TestFactsSnapshotRoundTrip checks that saved facts analyse the same once loaded.
+func TestFactsSnapshotRoundTrip(t *testing.T) {
+	f := seedFacts()
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Facts
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if a, z := Build(f).Markdown("en"), Build(&back).Markdown("en"); a != z {
+		t.Errorf("report from reloaded facts differs:\n%s\n---\n%s", a, z)
+	}
+}
+
+func TestGatherFakeClientset(t *testing.T) {
+	cs := fake.NewClientset(seedObjects()...)
+	cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.37.2+k0s"}
+	f, err := Gather(context.Background(), cs, Options{Namespace: "default", Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := seedFacts()
+	want.Cluster.Version, want.Cluster.Provider = "v1.37.2+k0s", "k0s"
+	if !reflect.DeepEqual(Analyze(f), Analyze(want)) {
+		t.Errorf("findings from Gather differ from FromObjects:\n%s\n%s", rules(Analyze(f)), rules(Analyze(want)))
+	}
+	if f.Cluster.Provider != "k0s" || f.Cluster.WorkerNodes != 2 || len(f.PodIndex) != 3 || len(f.Pods) != 1 {
+		t.Errorf("facts = provider %q workers %d pods %d problem pods %d", f.Cluster.Provider, f.Cluster.WorkerNodes, len(f.PodIndex), len(f.Pods))
+	}
+	if len(f.Gaps) != 0 {
+		t.Errorf("gaps = %v", f.Gaps)
+	}
+}
+
+func TestPromptBudget(t *testing.T) {
+	// Many findings and event groups: the prompt must shrink to the budget
+	// and still keep one row for every distinct warning group.
+	f := seedFacts()
+	for i := 0; i < 400; i++ {
+		g := f.Events[0]
+		g.Object.Name = "pod-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "-" + itoa(i)
+		g.Reason = "Reason" + itoa(i%60)
+		g.Pattern = g.Reason + " pattern"
+		g.Message = strings.Repeat("a long message about something that went wrong ", 6) + itoa(i)
+		f.Events = append(f.Events, g)
+	}
+	r := Build(f)
+	p, err := Prompt(r, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := CountTokens(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > PromptBudget {
+		t.Errorf("prompt has %d tokens, budget %d", n, PromptBudget)
+	}
+	for i := 0; i < 60; i++ {
+		if !strings.Contains(p, "| Reason"+itoa(i)+" |") {
+			t.Errorf("prompt lost warning group Reason%d", i)
+		}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
