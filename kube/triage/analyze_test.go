@@ -97,9 +97,13 @@ func TestAnalyze(t *testing.T) {
 			evidence: []string{"pod tolerations: <none>"}},
 		{name: "host port conflict", objs: withDeployment("shop", "web", 1, 0,
 			ownedPod("a", corev1.PodPending, "", unschedulable("0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports."),
-				func(p *corev1.Pod) { p.Spec.Containers[0].Ports = []corev1.ContainerPort{{HostPort: 8080, ContainerPort: 80}} }),
+				func(p *corev1.Pod) {
+					p.Spec.Containers[0].Ports = []corev1.ContainerPort{{HostPort: 8080, ContainerPort: 80}}
+				}),
 			pod("other", "holder", "", "node-1", corev1.PodRunning, "1Gi",
-				func(p *corev1.Pod) { p.Spec.Containers[0].Ports = []corev1.ContainerPort{{HostPort: 8080, ContainerPort: 80}} })),
+				func(p *corev1.Pod) {
+					p.Spec.Containers[0].Ports = []corev1.ContainerPort{{HostPort: 8080, ContainerPort: 80}}
+				})),
 			rule: "scheduling/host-port-conflict", object: "Pod shop/web-5d8f7c9b6a-a",
 			urgency: Critical, evidence: []string{"node node-1 already uses TCP/8080 other/holder"}},
 		{name: "too many pods", objs: withDeployment("shop", "web", 1, 0,
