@@ -368,8 +368,8 @@ func canIOperands(a *Action) error {
 		}
 		return nil
 	}
-	if len(a.Operands) < 2 || len(a.Operands) > 3 {
-		return errors.New("auth can-i needs VERB TYPE [NAME] (or TYPE/NAME, or a non-resource URL), e.g. auth can-i list pods, or --list")
+	if len(a.Operands) != 2 {
+		return errors.New("auth can-i needs VERB TYPE, VERB TYPE/NAME or VERB /URL, e.g. auth can-i list pods, or --list")
 	}
 	for _, op := range a.Operands {
 		if op == "" || strings.ContainsFunc(op, func(r rune) bool {
@@ -378,9 +378,10 @@ func canIOperands(a *Action) error {
 			return fmt.Errorf("auth can-i: %q is not a verb, resource or URL", op)
 		}
 	}
-	a.Resource = a.Operands[1]
-	if len(a.Operands) == 3 {
-		a.Names = []string{a.Operands[2]}
+	t, n, ok := strings.Cut(a.Operands[1], "/")
+	a.Resource = t
+	if ok && t != "" {
+		a.Names = []string{n}
 	}
 	return nil
 }
