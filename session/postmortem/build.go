@@ -51,7 +51,18 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 	for _, e := range events {
 		t := e.Time.UTC()
 		add := func(k EntryKind, cmd, text string) {
-			p.Timeline = append(p.Timeline, Entry{Time: t, Kind: k, Seq: e.Seq, CallID: e.CallID, Command: cmd, Text: oneLine(text, 400)})
+			en := Entry{Time: t, Kind: k, Seq: e.Seq, CallID: e.CallID, Command: cmd, Text: oneLine(text, 400)}
+			switch e.Kind {
+			case session.KindProposal:
+				en.Risk, en.Reason = e.Risk, e.Reason
+			case session.KindDecision:
+				en.Status, en.Reason = string(e.Decision), e.Reason
+			case session.KindResult:
+				en.Status, en.Reason = string(e.Status), e.Reason
+			case session.KindFix:
+				en.Reason = e.Reason
+			}
+			p.Timeline = append(p.Timeline, en)
 		}
 		switch e.Kind {
 		case session.KindStart:
@@ -169,6 +180,7 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 		p.Impact.End = p.Resolution.Time
 		if p.Impact.Start != nil {
 			p.Impact.Duration = p.Impact.End.Sub(*p.Impact.Start)
+			p.Impact.DurationSeconds = int64(p.Impact.Duration / time.Second)
 		}
 	}
 	return p

@@ -154,11 +154,24 @@ func (x Exporter) verify(src Source) Journal {
 	if verify == nil {
 		verify = session.Verify
 	}
+	events := src.Events()
+	j := Journal{Events: len(events)}
+	if len(events) > 0 {
+		j.LastHash = events[len(events)-1].Hash
+	}
 	rep, err := verify(src.Dir())
 	if err != nil {
-		return Journal{Events: len(src.Events()), Problems: []string{err.Error()}}
+		j.Problems = []string{err.Error()}
+		return j
 	}
-	return Journal{Verified: rep.OK(), Events: rep.Events, LastHash: rep.LastHash, Problems: rep.Problems}
+	j.Problems = rep.Problems
+	// The session may have gone on since the snapshot; what was exported
+	// must be a prefix of what was verified.
+	if rep.Events < len(events) {
+		j.Problems = append(j.Problems, fmt.Sprintf("the journal holds %d events but %d were exported", rep.Events, len(events)))
+	}
+	j.Verified = len(j.Problems) == 0
+	return j
 }
 
 // findingsOf returns the findings of the last first-response report.

@@ -91,11 +91,12 @@ type Drafted struct {
 
 // Impact is what the incident affected, from the first-response findings.
 type Impact struct {
-	Objects  []Affected    `json:"objects"`
-	Start    *time.Time    `json:"start,omitempty"` // first warning event seen by the cluster
-	End      *time.Time    `json:"end,omitempty"`   // resolution
-	Duration time.Duration `json:"durationNs,omitempty"`
-	Text     []string      `json:"text,omitempty"` // impact lines of the findings
+	Objects         []Affected    `json:"objects"`
+	Start           *time.Time    `json:"start,omitempty"` // first warning event seen by the cluster
+	End             *time.Time    `json:"end,omitempty"`   // resolution
+	Duration        time.Duration `json:"-"`
+	DurationSeconds int64         `json:"durationSeconds,omitempty"` // End - Start
+	Text            []string      `json:"text,omitempty"`            // impact lines of the findings
 }
 
 // Affected is one object a finding names, with its replicas when known.
@@ -161,7 +162,10 @@ type Entry struct {
 	Seq     int       `json:"seq,omitempty"`
 	CallID  string    `json:"callId,omitempty"`
 	Command string    `json:"command,omitempty"`
-	Text    string    `json:"text"`
+	Risk    string    `json:"risk,omitempty"`   // proposals: read-only, sensitive, mutating, refused
+	Status  string    `json:"status,omitempty"` // decisions: the decision; results: how the call was answered
+	Reason  string    `json:"reason,omitempty"` // the model's reason, a deny reason or a refusal reason, verbatim
+	Text    string    `json:"text"`             // the line as the Markdown timeline shows it, in the export's language
 }
 
 // RootCause holds the operator's statement from the journal and the drafted

@@ -59,6 +59,13 @@ func ReadDir(dir string) (*Dir, error) {
 	return d, nil
 }
 
+// Snapshot copies what an export needs from src, so that the export can run
+// in another goroutine while the session goes on: call it where the session
+// lives (the screen's Update), then Export the snapshot from a command.
+func Snapshot(src Source) *Dir {
+	return &Dir{dir: src.Dir(), meta: src.Meta(), events: src.Events()}
+}
+
 // Meta returns the session's description from its start event.
 func (d *Dir) Meta() session.Meta { return d.meta }
 

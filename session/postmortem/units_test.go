@@ -1,0 +1,145 @@
+package postmortem
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kuberesponder/kuberesponder/session"
+)
+
+func TestStatedFix(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		fix  string
+		st   FixStatus
+		ok   bool
+	}{
+		{"applied: kubectl set resources deploy/web --requests=memory=5Gi", "set resources deploy/web --requests=memory=5Gi", FixApplied, true},
+		{"Applied: scale deploy/web --replicas=3", "scale deploy/web --replicas=3", FixApplied, true},
+		{"not applied: delete pod web-1", "delete pod web-1", FixNotApplied, true},
+		{"適用済み：kubectl scale deploy/web --replicas=3", "scale deploy/web --replicas=3", FixApplied, true},
+		{"未適用: scale deploy/web --replicas=3", "scale deploy/web --replicas=3", FixNotApplied, true},
+		{"Applied it.", "", "", false},
+		{"I have not applied anything yet", "", "", false},
+	} {
+		fix, st, ok := statedFix(tc.text)
+		if fix != tc.fix || st != tc.st || ok != tc.ok {
+			t.Errorf("statedFix(%q) = %q, %q, %v; want %q, %q, %v", tc.text, fix, st, ok, tc.fix, tc.st, tc.ok)
+		}
+	}
+	if got, _, _ := statedFix(AppliedNote("kubectl scale deploy/web --replicas=3", true)); got != "scale deploy/web --replicas=3" {
+		t.Errorf("AppliedNote does not round-trip: %q", got)
+	}
+}
+
+func TestMarkFix(t *testing.T) {
+	fixes := []Fix{{Command: "kubectl scale deploy/web --replicas=3", Source: "model", Status: FixUnstated}}
+	fixes = markFix(fixes, "scale  deploy/web   --replicas=3", FixApplied, seedStart)
+	if len(fixes) != 1 || fixes[0].Status != FixApplied || fixes[0].Stated == nil {
+		t.Errorf("the stated fix was not matched: %+v", fixes)
+	}
+	fixes = markFix(fixes, "rollout restart deploy/web", FixApplied, seedStart)
+	if len(fixes) != 2 || fixes[1].Source != "operator" {
+		t.Errorf("a fix the operator applied on their own is not listed: %+v", fixes)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	lines := make([]string, 100)
+	for i := range lines {
+		lines[i] = "line"
+	}
+	for _, tc := range []struct {
+		text        string
+		max         int
+		wantLines   int
+		wantOmitted int
+	}{
+		{"a\nb\nc\n", 60, 3, 0},
+		{strings.Join(lines, "\n"), 60, 61, 40},
+		{strings.Join(lines, "\n"), 0, 100, 0},
+	} {
+		got, omitted := truncate(tc.text, tc.max)
+		if n := len(strings.Split(got, "\n")); n != tc.wantLines || omitted != tc.wantOmitted {
+			t.Errorf("truncate(%d lines, %d) = %d lines, %d omitted; want %d, %d", len(strings.Split(tc.text, "\n")), tc.max, n, omitted, tc.wantLines, tc.wantOmitted)
+		}
+	}
+}
+
+func TestParseFindings(t *testing.T) {
+	ev := `{"object":{"kind":"Pod","namespace":"shop","name":"web-1"},"type":"Warning","reason":"BackOff","message":"Back-off restarting","count":7,"first":"2025-01-02T15:00:00Z","last":"2025-01-02T15:09:00Z"}`
+	finding := `{"object":{"kind":"Pod","namespace":"shop","name":"web-1"},"problem":"Pod shop/web-1 restarts","cause":"OOMKilled","urgency":"high",
+		"evidence":["Warning BackOff pod/web-1: Back-off restarting (×7, first 2025-01-02T15:00:00Z, last 2025-01-02T15:09:00Z)"],
+		"impact":{"owners":[{"kind":"ReplicaSet","namespace":"shop","name":"web-7d"},{"kind":"Deployment","namespace":"shop","name":"web"}],"available":0,"desired":3,"summary":"Deployment shop/web: 0 of 3 available"},
+		"fixes":["Raise the memory limit."]}`
+	for _, tc := range []struct {
+		name       string
+		raw        string
+		findings   int
+		events     int
+		eventObj   string
+		wantOwner  string
+		wantDesire int
+	}{
+		{"report", `{"version":1,"findings":[` + finding + `],"events":[` + ev + `]}`, 1, 1, "Pod shop/web-1", "Deployment shop/web", 3},
+		{"list with evidence only", `[` + finding + `]`, 1, 1, "pod/web-1", "Deployment shop/web", 3},
+		{"no findings", `{"findings":[],"events":[]}`, 0, 0, "", "", 0},
+		{"not json", `not json`, 0, 0, "", "", 0},
+		{"empty", ``, 0, 0, "", "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tf := parseFindings(json.RawMessage(tc.raw))
+			if len(tf.findings) != tc.findings || len(tf.events) != tc.events {
+				t.Fatalf("%d findings, %d events; want %d, %d", len(tf.findings), len(tf.events), tc.findings, tc.events)
+			}
+			if tc.events > 0 {
+				e := tf.events[0]
+				if e.Object != tc.eventObj || e.Count != 7 || e.First.Hour() != 15 || e.Reason != "BackOff" {
+					t.Errorf("event %+v", e)
+				}
+			}
+			if tc.findings > 0 {
+				f := tf.findings[0]
+				if f.Owner != tc.wantOwner || f.Desired == nil || *f.Desired != tc.wantDesire || *f.Available != 0 || f.Urgency != "high" || len(f.Fixes) != 1 {
+					t.Errorf("finding %+v", f)
+				}
+			}
+		})
+	}
+}
+
+// TestExportLiveSession exports a session that is still open, the way the
+// screen does on ctrl+e, and keeps using the session afterwards.
+func TestExportLiveSession(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "live")
+	s, err := session.New(dir, session.Meta{User: "oncall", Lang: "en", Model: "offline"}, session.Options{Now: seedClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Note("looking at it"); err != nil {
+		t.Fatal(err)
+	}
+	snap := Snapshot(s)
+	if err := s.Note("more after the snapshot"); err != nil {
+		t.Fatal(err)
+	}
+	path, err := Exporter{}.Export(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path != filepath.Join(dir, "postmortem.md") {
+		t.Errorf("written to %s, want next to the journal", path)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.Contains(string(b), "hash chain verified (2 events)") || strings.Contains(string(b), "more after the snapshot") {
+		t.Errorf("the export does not hold exactly the snapshot, verified:\n%s", b)
+	}
+	if !strings.Contains(string(b), "The incident was not marked resolved") {
+		t.Error("an unresolved session must say so")
+	}
+}
