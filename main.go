@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/kuberesponder/kuberesponder/session"
+	"github.com/kuberesponder/kuberesponder/ui"
 )
 
 // Build information, set with -ldflags "-X main.version=... -X main.commit=...".
@@ -27,6 +31,10 @@ type rootOptions struct {
 	offline bool
 	lang    string
 	resume  string
+
+	allNamespaces bool
+	demo          bool
+	snapshot      string
 }
 
 func main() {
@@ -65,6 +73,9 @@ func newRootCmd() *cobra.Command {
 	pf.BoolVar(&o.offline, "offline", false, "use no model: deterministic rules only")
 	pf.StringVar(&o.lang, "lang", "en", "language of the report and the conversation: en or ja")
 	root.Flags().StringVar(&o.resume, "resume", "", "resume a session by id, or \"last\"")
+	root.Flags().BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "triage every namespace")
+	root.Flags().BoolVar(&o.demo, "demo", false, "run on the embedded demo incident: no cluster, and no key needed")
+	root.Flags().StringVar(&o.snapshot, "snapshot", "", "run on a snapshot file taken with kuberesponder snapshot")
 	root.AddCommand(
 		newVersionCmd(),
 		newKubectlCmd(o),
@@ -97,6 +108,63 @@ func envOr(key, def string) string {
 // sentence renders an error as the one line a user sees.
 func sentence(err error) string { return err.Error() }
 
+// runSession wires the parts of an interactive session and runs the screen.
 func runSession(cmd *cobra.Command, o *rootOptions) error {
-	return errors.New("the interactive session is not built yet")
+	ctx := cmd.Context()
+	if err := checkLang(o.lang); err != nil {
+		return err
+	}
+	model, err := modelClient(o)
+	if err != nil {
+		return err
+	}
+	src, err := openSource(ctx, o)
+	if err != nil {
+		return err
+	}
+	meta := src.meta
+	meta.Lang = o.lang
+	meta.Model = "offline"
+	if model != nil {
+		meta.Model = o.model
+	}
+	s, err := openSession(o, meta)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	var client ui.Completer = model
+	offline := &offlineClient{lang: s.Meta().Lang}
+	if model == nil {
+		offline.set(findingsOf(s))
+		client = offline
+	}
+	report := ui.ReporterFunc(func(ctx context.Context) (session.FirstResponse, error) {
+		fr, findings, err := firstResponse(ctx, src, model, o)
+		if err == nil {
+			offline.set(findings)
+		}
+		return fr, err
+	})
+	err = ui.Run(ctx, ui.Config{
+		Session: s,
+		Client:  client,
+		Runner:  src.runner,
+		Report:  report,
+		Export:  ui.ExporterFunc(exporter(s, model, o)),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "session %s saved in %s\n", s.Meta().ID, s.Dir())
+	return nil
+}
+
+// checkLang accepts the languages the product speaks.
+func checkLang(lang string) error {
+	if lang != "en" && lang != "ja" {
+		return fmt.Errorf("unknown language %q: use --lang en or --lang ja", lang)
+	}
+	return nil
 }
