@@ -22,6 +22,11 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 )
 
+// Redactor removes secret values from text and counts them.
+type Redactor interface {
+	Redact(text string) (string, int)
+}
+
 // Options says what Capture takes and how it reports progress.
 type Options struct {
 	// Namespace limits namespaced objects to one namespace; empty means all.
@@ -135,7 +140,7 @@ func (c *capturer) discovery() {
 	} else {
 		c.f.Groups = g
 	}
-	lists, err := d.ServerPreferredResources()
+	_, lists, err := d.ServerGroupsAndResources()
 	if err != nil {
 		// Partial discovery (an unavailable aggregated API) still lists the rest.
 		c.gap("api resources", err)

@@ -1,14 +1,10 @@
 package snapshot
 
 import (
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/cli-runtime/pkg/printers"
 )
 
 // resolve maps a resource as typed ("po", "pods", "Pod", "deploy",
@@ -66,71 +62,4 @@ func builtinKind(gr string) (kind, bool) {
 func (s *Snapshot) captured(k kind) bool {
 	_, ok := builtinKind(k.gr())
 	return ok
-}
-
-// writeAPIResources prints the discovery information the way
-// `kubectl api-resources` does: grouped by API group, then by name.
-func (s *Snapshot) writeAPIResources(w io.Writer, wide, namespacedOnly, clusterOnly bool, group string) error {
-	var all []metav1.APIResource
-	for _, list := range s.file.Resources {
-		gv, err := schema.ParseGroupVersion(list.GroupVersion)
-		if err != nil || group != "" && gv.Group != group {
-			continue
-		}
-		for _, r := range list.APIResources {
-			if len(r.Verbs) == 0 || strings.Contains(r.Name, "/") ||
-				namespacedOnly && !r.Namespaced || clusterOnly && r.Namespaced {
-				continue
-			}
-			r.Group, r.Version = gv.Group, gv.Version
-			all = append(all, r)
-		}
-	}
-	slices.SortStableFunc(all, func(a, b metav1.APIResource) int {
-		if c := strings.Compare(a.Group, b.Group); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
-	tw := printers.GetNewTabWriter(w)
-	cols := "NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND"
-	if wide {
-		cols += "\tVERBS\tCATEGORIES"
-	}
-	fmt.Fprintln(tw, cols)
-	for _, r := range all {
-		gv := schema.GroupVersion{Group: r.Group, Version: r.Version}.String()
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s", r.Name, strings.Join(r.ShortNames, ","), gv, r.Namespaced, r.Kind)
-		if wide {
-			fmt.Fprintf(tw, "\t%s\t%s", strings.Join(r.Verbs, ","), strings.Join(r.Categories, ","))
-		}
-		fmt.Fprintln(tw)
-	}
-	return tw.Flush()
-}
-
-// writeAPIVersions prints every served group/version, sorted, as
-// `kubectl api-versions` does.
-func (s *Snapshot) writeAPIVersions(w io.Writer) {
-	var versions []string
-	if s.file.Groups != nil {
-		versions = metav1.ExtractGroupVersions(s.file.Groups)
-	} else {
-		for _, l := range s.file.Resources {
-			versions = append(versions, l.GroupVersion)
-		}
-	}
-	slices.Sort(versions)
-	for _, v := range slices.Compact(versions) {
-		fmt.Fprintln(w, v)
-	}
-}
-
-// writeVersion prints the server version as `kubectl version` prints it.
-func (s *Snapshot) writeVersion(w io.Writer) {
-	v := "unknown"
-	if s.file.ServerVersion != nil {
-		v = s.file.ServerVersion.GitVersion
-	}
-	fmt.Fprintf(w, "Server Version: %s\n", v)
 }

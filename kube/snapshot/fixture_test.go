@@ -48,7 +48,7 @@ func pod(name, app, nodeName string, running bool, mem string) corev1.Pod {
 	}
 	if running {
 		p.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.244.0.2", PodIPs: []corev1.PodIP{{IP: "10.244.0.2"}},
-			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+			Conditions:        []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
 			ContainerStatuses: []corev1.ContainerStatus{{Name: "nginx", Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}}
 	}
 	return p
@@ -72,7 +72,7 @@ func deployment(name string, replicas, ready int32, mem string) (appsv1.Deployme
 func event(name, kind, obj, typ, reason, msg string, ago time.Duration, count int32) corev1.Event {
 	return corev1.Event{
 		ObjectMeta:     objMeta("default", name, ago, nil),
-		InvolvedObject: corev1.ObjectReference{Kind: kind, Namespace: "default", Name: obj, UID: types.UID("uid-x" + obj)},
+		InvolvedObject: corev1.ObjectReference{APIVersion: "v1", Kind: kind, Namespace: "default", Name: obj, UID: types.UID("uid-x" + obj)},
 		Type:           typ, Reason: reason, Message: msg, Count: count,
 		FirstTimestamp: metav1.NewTime(captured.Add(-ago)), LastTimestamp: metav1.NewTime(captured.Add(-ago / 2)),
 		Source: corev1.EventSource{Component: "default-scheduler"},

@@ -14,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kuberesponder/kuberesponder/kube"
 )
@@ -163,79 +162,6 @@ func conditionTrue(p *corev1.Pod, t corev1.PodConditionType) bool {
 	return false
 }
 
-// logs answers `kubectl logs` from the captured tails.
-func (s *Snapshot) logs(a kube.Action) (string, error) {
-	ns := s.namespaceOf(a)
-	podKind, _ := builtinKind("pods")
-	if err := s.outOfScope(podKind, ns); err != nil {
-		return "", err
-	}
-	pods, err := s.logPods(a, ns)
-	if err != nil {
-		return "", err
-	}
-	tail := -1
-	if v := a.Flags["tail"]; v != "" {
-		if tail, err = strconv.Atoi(v); err != nil {
-			return "", fmt.Errorf("invalid --tail %q", v)
-		}
-	} else if a.Flags["selector"] != "" {
-		tail = 10
-	}
-	var since time.Time
-	if v := a.Flags["since"]; v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return "", fmt.Errorf("invalid --since %q: %w", v, err)
-		}
-		since = s.file.Captured.Add(-d)
-	}
-	if v := a.Flags["since-time"]; v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return "", fmt.Errorf("invalid --since-time %q: %w", v, err)
-		}
-		since = t
-	}
-	previous := a.Flags["previous"] == "true"
-	prefix := a.Flags["prefix"] == "true" || len(pods) > 1
-	var out strings.Builder
-	for _, p := range pods {
-		containers, err := logContainers(p, a)
-		if err != nil {
-			return "", err
-		}
-		prefix = prefix || len(containers) > 1 && a.Flags["prefix"] == "true"
-		for _, c := range containers {
-			l := s.findLog(p.Namespace, p.Name, c, previous)
-			if l == nil {
-				return "", s.cannot(a.String(), fmt.Sprintf("holds logs of failing containers only, not of container %q in pod %s/%s", c, p.Namespace, p.Name))
-			}
-			if l.Error != "" {
-				return "", errors.New(l.Error)
-			}
-			lines := filterLines(l.Lines, since, tail)
-			for _, line := range lines {
-				ts, msg, _ := strings.Cut(line, " ")
-				if a.Flags["timestamps"] == "true" {
-					msg = ts + " " + msg
-				}
-				if prefix {
-					msg = fmt.Sprintf("[pod/%s/%s] %s", p.Name, c, msg)
-				}
-				out.WriteString(msg + "\n")
-			}
-		}
-	}
-	text := out.String()
-	if v := a.Flags["limit-bytes"]; v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n < len(text) {
-			text = text[:n]
-		}
-	}
-	return text, nil
-}
-
 // logPods finds the pods a logs action names: a pod, TYPE/NAME of a
 // workload (its first ready pod, as kubectl picks), or -l.
 func (s *Snapshot) logPods(a kube.Action, ns string) ([]*corev1.Pod, error) {
@@ -356,6 +282,16 @@ func logContainers(p *corev1.Pod, a kube.Action) ([]string, error) {
 	return []string{p.Spec.Containers[0].Name}, nil
 }
 
+// pod returns a captured pod, or nil.
+func (s *Snapshot) pod(ns, name string) *corev1.Pod {
+	k, _ := builtinKind("pods")
+	objs, _ := s.store.list(k, query{Namespace: ns, Names: []string{name}})
+	if len(objs) == 0 {
+		return nil
+	}
+	return objs[0].(*corev1.Pod)
+}
+
 func (s *Snapshot) findLog(ns, pod, container string, previous bool) *ContainerLog {
 	for i := range s.file.Logs {
 		l := &s.file.Logs[i]
@@ -385,77 +321,6 @@ func filterLines(lines []string, since time.Time, tail int) []string {
 	return lines
 }
 
-// events answers `kubectl events`: oldest first, as kubectl sorts them.
-func (s *Snapshot) events(a kube.Action) (string, error) {
-	ns := s.namespaceOf(a)
-	evKind, _ := builtinKind("events")
-	if err := s.outOfScope(evKind, ns); err != nil {
-		return "", err
-	}
-	objs, _ := s.store.list(evKind, query{Namespace: ns})
-	var forKind, forName string
-	if v := a.Flags["for"]; v != "" {
-		typed, name, ok := strings.Cut(v, "/")
-		if !ok {
-			return "", fmt.Errorf("--for must be TYPE/NAME, got %q", v)
-		}
-		k, found := s.resolve(typed)
-		if !found {
-			return "", fmt.Errorf("the server doesn't have a resource type %q", typed)
-		}
-		forKind, forName = k.Kind, name
-	}
-	var types []string
-	if v := a.Flags["types"]; v != "" {
-		types = strings.Split(v, ",")
-	}
-	var evs []*corev1.Event
-	for _, o := range objs {
-		e := o.(*corev1.Event)
-		if forName != "" && (e.InvolvedObject.Kind != forKind || e.InvolvedObject.Name != forName) {
-			continue
-		}
-		if len(types) > 0 && !slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, e.Type) }) {
-			continue
-		}
-		evs = append(evs, e)
-	}
-	if len(evs) == 0 {
-		if a.AllNamespaces {
-			return "No events found.\n", nil
-		}
-		return "No events found in " + ns + " namespace.\n", nil
-	}
-	slices.SortStableFunc(evs, func(x, y *corev1.Event) int { return eventTime(x).Compare(eventTime(y)) })
-	if o := a.Flags["output"]; o == "yaml" || o == "json" {
-		list := make([]runtime.Object, len(evs))
-		for i, e := range evs {
-			list[i] = e
-		}
-		var b strings.Builder
-		err := printObjects(&b, o, list, false)
-		return b.String(), err
-	}
-	var b strings.Builder
-	tw := printers.GetNewTabWriter(&b)
-	if a.Flags["no-headers"] != "true" {
-		if a.AllNamespaces {
-			fmt.Fprint(tw, "NAMESPACE\t")
-		}
-		fmt.Fprintln(tw, "LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE")
-	}
-	ag := ager(s.file.Captured)
-	for _, e := range evs {
-		if a.AllNamespaces {
-			fmt.Fprintf(tw, "%s\t", e.Namespace)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s\n", interval(e, ag), e.Type, e.Reason,
-			e.InvolvedObject.Kind, e.InvolvedObject.Name, strings.TrimSpace(e.Message))
-	}
-	tw.Flush()
-	return b.String(), nil
-}
-
 func eventTime(e *corev1.Event) time.Time {
 	switch {
 	case e.Series != nil:
@@ -464,19 +329,4 @@ func eventTime(e *corev1.Event) time.Time {
 		return e.LastTimestamp.Time
 	}
 	return e.EventTime.Time
-}
-
-// interval renders LAST SEEN as kubectl events does: "3m (x5 over 10m)".
-func interval(e *corev1.Event, a ager) string {
-	first := a.sinceMicro(e.EventTime)
-	if e.EventTime.IsZero() {
-		first = a.since(e.FirstTimestamp)
-	}
-	switch {
-	case e.Series != nil:
-		return fmt.Sprintf("%s (x%d over %s)", a.sinceMicro(e.Series.LastObservedTime), e.Series.Count, first)
-	case e.Count > 1:
-		return fmt.Sprintf("%s (x%d over %s)", a.since(e.LastTimestamp), e.Count, first)
-	}
-	return first
 }

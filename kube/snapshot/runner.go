@@ -1,206 +1,140 @@
 package snapshot
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/kuberesponder/kuberesponder/kube"
-	"github.com/kuberesponder/kuberesponder/kube/redact"
 )
 
-// Redactor removes secret values from text and counts them.
-type Redactor interface {
-	Redact(text string) (string, int)
-}
-
-// Runner answers read-only actions from a snapshot. It has the shape of the
-// live executor: Run(ctx, action) returns the same Result, redacted and cut
-// to the model's budget.
+// Runner answers actions from a snapshot with the live engine itself: a
+// kube.Executor over the snapshot's in-memory API (RESTConfig), so outputs,
+// errors, redaction and the model's budget are exactly those of a live run.
+// Before an action reaches the engine, the Runner checks that the snapshot
+// holds what it needs and otherwise answers with a sentence saying so.
 type Runner struct {
 	snap *Snapshot
-	// Redactor runs over every output once more before it leaves the runner.
-	Redactor Redactor
-	// Budget is the model view's size in tokens.
-	Budget int
-	// Now is the clock of Result.Started; nil means time.Now.
-	Now func() time.Time
+	exec *kube.Executor
 }
 
-// DefaultBudget is the model view's size in tokens unless a Runner says otherwise.
-const DefaultBudget = 4000
-
-// Runner returns a Runner over the snapshot with the default redactor and budget.
-func (s *Snapshot) Runner() *Runner {
-	return &Runner{snap: s, Redactor: redact.New(), Budget: DefaultBudget}
-}
-
-// ErrNotExecuted is returned for an action that is never run (it would
-// change the cluster) or is refused; the error text says why.
-var ErrNotExecuted = errors.New("not executed")
-
-// Run answers one action from the snapshot. Actions the snapshot has no data
-// for fail with a sentence saying so and when the snapshot was taken.
-func (r *Runner) Run(ctx context.Context, a kube.Action) (kube.Result, error) {
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
+// Runner returns a Runner over the snapshot. opts are the live engine's
+// options; an empty Namespace means the namespace the snapshot was taken in
+// (or the one of its kubeconfig context).
+func (s *Snapshot) Runner(opts kube.ExecOptions) (*Runner, error) {
+	if opts.Namespace == "" {
+		opts.Namespace = s.defaultNamespace()
 	}
-	res := kube.Result{Command: a.String(), Started: now()}
-	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("%s: %w", res.Command, err)
-	}
-	out, err := r.answer(a)
-	res.Duration = now().Sub(res.Started)
+	e, err := kube.NewExecutor(s.RESTConfig(), opts)
 	if err != nil {
-		return res, err
+		return nil, fmt.Errorf("open the %s: %w", s.Describe(), err)
 	}
-	r.finish(&res, out)
-	return res, nil
+	return &Runner{snap: s, exec: e}, nil
 }
 
-func (r *Runner) answer(a kube.Action) (string, error) {
-	s := r.snap
-	switch a.Risk {
-	case kube.Mutating:
-		return "", fmt.Errorf("%w by policy: %s would change the cluster; apply it yourself if you agree", ErrNotExecuted, a.String())
-	case kube.Refused:
-		return "", fmt.Errorf("%w: %s", ErrNotExecuted, a.Reason)
+// Run answers one action. Mutating and refused actions get the engine's
+// policy answer; reads the snapshot holds no data for fail with a sentence
+// naming the command and when the snapshot was taken.
+func (r *Runner) Run(ctx context.Context, a kube.Action) (kube.Result, error) {
+	if a.Risk == kube.ReadOnly || a.Risk == kube.Sensitive {
+		if err := r.snap.check(a); err != nil {
+			return kube.Result{Command: a.String(), Started: time.Now()}, err
+		}
 	}
+	return r.exec.Run(ctx, a)
+}
+
+// check returns the sentence for an action the snapshot cannot answer.
+func (s *Snapshot) check(a kube.Action) error {
 	verb := a.Verb
 	if a.SubVerb != "" {
 		verb += " " + a.SubVerb
 	}
-	var buf bytes.Buffer
 	switch verb {
-	case "get":
-		return s.get(a)
-	case "describe":
-		return s.describeVerb(a)
+	case "get", "describe":
+		return s.checkResources(a)
 	case "logs":
-		return s.logs(a)
-	case "events":
-		return s.events(a)
-	case "version":
-		s.writeVersion(&buf)
-	case "api-versions":
-		s.writeAPIVersions(&buf)
-	case "api-resources":
-		if err := s.apiResources(&buf, a); err != nil {
-			return "", err
+		return s.checkLogs(a)
+	case "rollout history":
+		if t, _, _ := strings.Cut(firstOperand(a), "/"); t != "" {
+			if k, ok := s.resolve(t); ok && k.gr() != "deployments.apps" {
+				return s.cannot(a.String(), "holds no controller revisions; only the history of Deployments can be read")
+			}
 		}
+		return s.checkResources(a)
+	case "rollout status", "events", "version", "api-resources", "api-versions":
+		return nil
 	case "top pod", "top node":
-		return "", s.cannot(a.String(), "holds no metrics")
-	case "rollout status", "rollout history":
-		return "", s.cannot(a.String(), "holds no rollout history; describe the Deployment and its ReplicaSets instead")
+		return s.cannot(a.String(), "holds no metrics")
 	case "auth can-i", "auth whoami":
-		return "", s.cannot(a.String(), "holds no permissions of the current user")
+		return s.cannot(a.String(), "holds no permissions of any user")
 	case "explain":
-		return "", s.cannot(a.String(), "holds no API schema")
+		return s.cannot(a.String(), "holds no API schema")
 	case "cluster-info":
-		return fmt.Sprintf("Kubernetes control plane was running at %s when the snapshot was taken (%s)\n", orUnknown(s.file.Server), stamp(s.file.Captured)), nil
-	default:
-		return "", s.cannot(a.String(), "answers get, describe, logs, events, version, api-versions and api-resources only")
+		return s.cannot(a.String(), fmt.Sprintf("its control plane was %s", orUnknown(s.file.Server)))
 	}
-	return buf.String(), nil
+	return s.cannot(a.String(), "answers get, describe, logs, events, rollout, version, api-versions and api-resources only")
 }
 
-func (s *Snapshot) apiResources(buf *bytes.Buffer, a kube.Action) error {
-	nsOnly, clusterOnly := false, false
-	if v, ok := a.Flags["namespaced"]; ok {
-		nsOnly, clusterOnly = v == "true", v != "true"
+func firstOperand(a kube.Action) string {
+	if len(a.Operands) == 0 {
+		return ""
 	}
-	if a.Flags["output"] == "name" {
-		var b bytes.Buffer
-		if err := s.writeAPIResources(&b, false, nsOnly, clusterOnly, a.Flags["api-group"]); err != nil {
+	return a.Operands[0]
+}
+
+// checkResources checks that every resource type an action names is one the
+// snapshot captured, in the captured namespace.
+func (s *Snapshot) checkResources(a kube.Action) error {
+	reqs, err := s.requests(a)
+	if err != nil {
+		return nil // the engine words the error as kubectl does
+	}
+	ns := s.namespaceOf(a)
+	for _, r := range reqs {
+		if !s.captured(r.kind) {
+			return s.cannot(a.String(), "holds no "+r.kind.gr())
+		}
+		if err := s.outOfScope(r.kind, ns); err != nil {
 			return err
 		}
-		for i, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-			f := strings.Fields(line)
-			if i == 0 || len(f) < 3 {
-				continue
+	}
+	return nil
+}
+
+// checkLogs checks that the log an action asks for was captured.
+func (s *Snapshot) checkLogs(a kube.Action) error {
+	ns := s.namespaceOf(a)
+	podKind, _ := builtinKind("pods")
+	if err := s.outOfScope(podKind, ns); err != nil {
+		return err
+	}
+	pods, err := s.logPods(a, ns)
+	if err != nil {
+		return nil // not found and the like: the engine words it as kubectl does
+	}
+	for _, p := range pods {
+		containers, err := logContainers(p, a)
+		if err != nil {
+			return nil
+		}
+		for _, c := range containers {
+			if s.findLog(p.Namespace, p.Name, c, a.Flags["previous"] == "true") == nil {
+				return s.cannot(a.String(), fmt.Sprintf("holds the logs of failing containers only, not of container %q of pod %s", c, p.Name))
 			}
-			name := f[0]
-			apiVersion := f[len(f)-3]
-			if g, _, ok := strings.Cut(apiVersion, "/"); ok {
-				name += "." + g
-			}
-			fmt.Fprintln(buf, name)
-		}
-		return nil
-	}
-	return s.writeAPIResources(buf, a.Flags["output"] == "wide", nsOnly, clusterOnly, a.Flags["api-group"])
-}
-
-// finish fills the Result from the full output: terminal-safe, redacted once
-// more, and cut to the budget for the model.
-func (r *Runner) finish(res *kube.Result, out string) {
-	out = terminalSafe(out)
-	if r.Redactor != nil {
-		var n int
-		out, n = r.Redactor.Redact(out)
-		res.Redactions = n
-	}
-	res.Output = out
-	res.ModelView, res.OmittedLines = budget(out, r.Budget)
-	lines := strings.Count(out, "\n")
-	if out != "" && !strings.HasSuffix(out, "\n") {
-		lines++
-	}
-	res.Summary = fmt.Sprintf("%d lines from the %s", lines, r.snap.Describe())
-	if res.Redactions > 0 {
-		res.Summary += fmt.Sprintf(", %d values redacted", res.Redactions)
-	}
-}
-
-// terminalSafe drops control characters (ANSI and OSC sequences included)
-// but keeps newlines and tabs.
-func terminalSafe(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
-			clean = false
-			break
 		}
 	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, c := range s {
-		if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c >= 0x80 && c < 0xa0 {
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return nil
 }
 
-// budget keeps the head and tail of out within about tokens tokens (four
-// bytes a token) and says how many lines it left out.
-func budget(out string, tokens int) (string, int) {
-	if tokens <= 0 || len(out) <= tokens*4 {
-		return out, 0
+// defaultNamespace is the namespace of actions that name none.
+func (s *Snapshot) defaultNamespace() string {
+	switch {
+	case s.file.Namespace != "":
+		return s.file.Namespace
+	case s.file.DefaultNamespace != "":
+		return s.file.DefaultNamespace
 	}
-	lines := strings.SplitAfter(out, "\n")
-	half := tokens * 4 / 2
-	head, size := 0, 0
-	for head < len(lines) && size+len(lines[head]) <= half {
-		size += len(lines[head])
-		head++
-	}
-	tail, size := len(lines), 0
-	for tail > head && size+len(lines[tail-1]) <= half {
-		size += len(lines[tail-1])
-		tail--
-	}
-	omitted := tail - head
-	if omitted <= 0 {
-		return out, 0
-	}
-	note := fmt.Sprintf("... %d lines omitted; narrow with --tail, --since, -l or --field-selector ...\n", omitted)
-	return strings.Join(lines[:head], "") + note + strings.Join(lines[tail:], ""), omitted
+	return "default"
 }
