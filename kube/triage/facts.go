@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kuberesponder/kuberesponder/kube/redact"
 )
 
 // FactsVersion is the version of the Facts layout; it changes when a saved
@@ -159,9 +161,9 @@ func FromObjects(collected time.Time, namespace string, objs ...runtime.Object) 
 		case *corev1.Event:
 			a.event(*v)
 		case *appsv1.Deployment:
-			a.f.Deployments = append(a.f.Deployments, trim(*v, &v.ObjectMeta))
+			a.deployment(*v)
 		case *appsv1.StatefulSet:
-			a.f.StatefulSets = append(a.f.StatefulSets, trim(*v, &v.ObjectMeta))
+			a.statefulSet(*v)
 		case *appsv1.DaemonSet:
 			a.daemonSet(*v)
 		case *appsv1.ReplicaSet:
@@ -194,6 +196,7 @@ type accumulator struct {
 	slices   map[string][2]int // namespace/service → ready, total
 	csi      []string
 	systemDS []appsv1.DaemonSet
+	red      *redact.Redactor
 }
 
 func newAccumulator(collected time.Time, namespace string) *accumulator {
@@ -203,14 +206,29 @@ func newAccumulator(collected time.Time, namespace string) *accumulator {
 		usage:  map[string]*NodeFacts{},
 		events: map[string]*EventGroup{},
 		slices: map[string][2]int{},
+		red:    redact.New(),
 	}
 }
 
-// trim drops the managed fields, which are large and never needed.
+// trim drops the managed fields, which are large and never needed, and the
+// last-applied annotation, which can hold secret values.
 func trim[T any](v T, m *metav1.ObjectMeta) T {
 	m.ManagedFields = nil
 	delete(m.Annotations, "kubectl.kubernetes.io/last-applied-configuration")
 	return v
+}
+
+// scrub drops what no rule reads and what may hold secret values: container
+// commands, arguments and environment values.
+func scrub(spec *corev1.PodSpec) {
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for i := range cs {
+			cs[i].Command, cs[i].Args = nil, nil
+			for j := range cs[i].Env {
+				cs[i].Env[j].Value = ""
+			}
+		}
+	}
 }
 
 func (a *accumulator) node(n corev1.Node) {
@@ -264,6 +282,7 @@ func (a *accumulator) pod(p corev1.Pod) {
 		})
 	}
 	if podHasProblem(&p) {
+		scrub(&p.Spec)
 		a.f.Pods = append(a.f.Pods, trim(p, &p.ObjectMeta))
 	}
 }
@@ -338,6 +357,7 @@ func (a *accumulator) event(e corev1.Event) {
 	}
 	obj := ObjectRef{Kind: e.InvolvedObject.Kind, Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name}
 	pattern := messagePattern(e.Message, obj.Name)
+	pattern, _ = a.red.Redact(pattern)
 	key := obj.Kind + "\x00" + obj.Namespace + "\x00" + obj.Name + "\x00" + e.Reason + "\x00" + pattern
 	first, last := eventTimes(&e)
 	count := int(e.Count)
@@ -357,7 +377,8 @@ func (a *accumulator) event(e corev1.Event) {
 		g.First = first
 	}
 	if !last.Before(g.Last) {
-		g.Last, g.Message = last, strings.TrimSpace(e.Message)
+		msg, _ := a.red.Redact(strings.TrimSpace(e.Message))
+		g.Last, g.Message = last, msg
 		g.Source = e.Source.Component
 		if g.Source == "" {
 			g.Source = e.ReportingController
@@ -382,7 +403,18 @@ func eventTimes(e *corev1.Event) (first, last time.Time) {
 	return first.UTC(), last.UTC()
 }
 
+func (a *accumulator) deployment(d appsv1.Deployment) {
+	scrub(&d.Spec.Template.Spec)
+	a.f.Deployments = append(a.f.Deployments, trim(d, &d.ObjectMeta))
+}
+
+func (a *accumulator) statefulSet(s appsv1.StatefulSet) {
+	scrub(&s.Spec.Template.Spec)
+	a.f.StatefulSets = append(a.f.StatefulSets, trim(s, &s.ObjectMeta))
+}
+
 func (a *accumulator) daemonSet(d appsv1.DaemonSet) {
+	scrub(&d.Spec.Template.Spec)
 	if d.Namespace == "kube-system" {
 		a.systemDS = append(a.systemDS, d)
 	}
@@ -394,6 +426,7 @@ func (a *accumulator) daemonSet(d appsv1.DaemonSet) {
 func (a *accumulator) replicaSet(rs appsv1.ReplicaSet) {
 	active := rs.Status.Replicas > 0 || (rs.Spec.Replicas != nil && *rs.Spec.Replicas > 0)
 	if active || hasReplicaFailure(rs.Status.Conditions) {
+		scrub(&rs.Spec.Template.Spec)
 		a.f.ReplicaSets = append(a.f.ReplicaSets, trim(rs, &rs.ObjectMeta))
 	}
 }
@@ -409,6 +442,7 @@ func hasReplicaFailure(cs []appsv1.ReplicaSetCondition) bool {
 
 func (a *accumulator) job(j batchv1.Job) {
 	if j.Status.Failed > 0 || j.Status.Active > 0 || jobFailed(&j) != nil {
+		scrub(&j.Spec.Template.Spec)
 		a.f.Jobs = append(a.f.Jobs, trim(j, &j.ObjectMeta))
 	}
 }

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kuberesponder/kuberesponder/kube/redact"
 )
 
 // Urgency is how soon a finding needs a human.
@@ -94,27 +96,34 @@ type findingText struct {
 	evidence, fixes                 []msg
 }
 
-// in returns a copy of the finding with its sentences in lang.
-func (f Finding) in(lang string) Finding {
+// in returns a copy of the finding with its sentences in lang, secret values
+// redacted.
+func (f Finding) in(lang string, red *redact.Redactor) Finding {
 	t := f.text
 	if t == nil {
 		return f
 	}
-	f.Problem, f.Cause, f.UrgencyRule = t.problem.in(lang), t.cause.in(lang), t.urgency.in(lang)
+	f.Problem, f.Cause, f.UrgencyRule = clean(red, t.problem.in(lang)), clean(red, t.cause.in(lang)), t.urgency.in(lang)
 	f.Impact.Summary = t.impact.in(lang)
-	f.Evidence = render(t.evidence, lang)
-	f.Fixes = render(t.fixes, lang)
+	f.Evidence = render(t.evidence, lang, red)
+	f.Fixes = render(t.fixes, lang, red)
 	f.Related = append([]ObjectRef(nil), f.Related...)
 	f.NextActions = append([]string(nil), f.NextActions...)
 	return f
 }
 
-func render(ms []msg, lang string) []string {
+func render(ms []msg, lang string, red *redact.Redactor) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
-		out[i] = m.in(lang)
+		out[i] = clean(red, m.in(lang))
 	}
 	return out
+}
+
+// clean removes secret values from text built from cluster objects.
+func clean(red *redact.Redactor, s string) string {
+	s, _ = red.Redact(s)
+	return s
 }
 
 // draft is a finding while rules build it.
@@ -149,8 +158,9 @@ func Analyze(f *Facts) []Finding {
 	ds = append(ds, x.quotaRules(ds)...)
 	ds = merge(ds)
 	out := make([]Finding, 0, len(ds))
+	red := redact.New()
 	for _, d := range ds {
-		out = append(out, x.finish(d))
+		out = append(out, x.finish(d, red))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -200,7 +210,7 @@ func merge(ds []*draft) []*draft {
 }
 
 // finish computes the urgency from the impact and renders the sentences in English.
-func (x *index) finish(d *draft) Finding {
+func (x *index) finish(d *draft, red *redact.Redactor) Finding {
 	u, why := d.base, d.baseWhy
 	im := d.impact
 	if len(im.Owners) > 0 && im.Desired > 0 {
@@ -218,7 +228,7 @@ func (x *index) finish(d *draft) Finding {
 		Rule: d.rule, Object: d.object, Related: d.related, Impact: im,
 		Urgency: u, NextActions: d.actions, text: t,
 	}
-	return out.in("en")
+	return out.in("en", red)
 }
 
 func impactSummary(im Impact, obj ObjectRef) msg {

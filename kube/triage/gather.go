@@ -117,12 +117,12 @@ func Gather(ctx context.Context, cs kubernetes.Interface, opts Options) (*Facts,
 	apps, batch := cs.AppsV1(), cs.BatchV1()
 	run("list deployments", listAll(ctx, apps.Deployments(ns).List, otherPageSize, "", func(l *appsv1.DeploymentList) {
 		for _, d := range l.Items {
-			a.f.Deployments = append(a.f.Deployments, trim(d, &d.ObjectMeta))
+			a.deployment(d)
 		}
 	}))
 	run("list statefulsets", listAll(ctx, apps.StatefulSets(ns).List, otherPageSize, "", func(l *appsv1.StatefulSetList) {
 		for _, d := range l.Items {
-			a.f.StatefulSets = append(a.f.StatefulSets, trim(d, &d.ObjectMeta))
+			a.statefulSet(d)
 		}
 	}))
 	if ns != "" && ns != "kube-system" {

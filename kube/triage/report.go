@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kuberesponder/kuberesponder/kube/redact"
 )
 
 // ReportVersion is the version of the report's JSON schema (docs/report-json.md).
@@ -92,9 +94,10 @@ func Build(f *Facts) Report {
 // In returns the report with its rule text in lang ("en" or "ja").
 func (r Report) In(lang string) Report {
 	lang = langOf(lang)
+	red := redact.New()
 	fs := make([]Finding, len(r.Findings))
 	for i, f := range r.Findings {
-		fs[i] = f.in(lang)
+		fs[i] = f.in(lang, red)
 	}
 	r.Findings, r.Lang = fs, lang
 	return r
@@ -121,8 +124,13 @@ func urgencyName(lang, u string) string {
 }
 
 // Markdown renders the six sections in lang ("en" or "ja") with no model; a
-// model's answer, when present, follows under its own label.
+// model's answer, when present, follows under its own label. The text is safe
+// to print on a terminal.
 func (r Report) Markdown(lang string) string {
+	return redact.Terminal(r.markdown(lang))
+}
+
+func (r Report) markdown(lang string) string {
 	lang = langOf(lang)
 	r = r.In(lang)
 	h := headings[lang]

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/version"
 	fakediscovery "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/kubernetes/fake"
@@ -162,3 +163,32 @@ func TestPromptBudget(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestSecretsNeverLeave(t *testing.T) {
+	const secret = "s3cr3t-Passw0rd"
+	objs := append(seedObjects(),
+		warning("Pod", "default", "nginx-with-10gi-77579bdb99-ckfj9", "Unhealthy",
+			"Readiness probe failed: dial postgres://app:"+secret+"@db:5432 refused", 1, clock))
+	for _, o := range objs {
+		if p, ok := o.(*corev1.Pod); ok {
+			p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "DB_PASSWORD", Value: secret}}
+			p.Spec.Containers[0].Args = []string{"--password=" + secret}
+		}
+	}
+	f := FromObjects(clock, "default", objs...)
+	r := Build(f)
+	facts, _ := json.Marshal(f)
+	js, _ := r.JSON()
+	prompt, err := Prompt(r, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"facts": string(facts), "json": string(js), "markdown": r.Markdown("en"), "prompt": prompt} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the %s holds the secret", name)
+		}
+	}
+	if !strings.Contains(r.Markdown("en"), "[REDACTED]") {
+		t.Errorf("the markdown does not show where a value was removed")
+	}
+}

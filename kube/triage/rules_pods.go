@@ -312,22 +312,34 @@ func parseScheduling(text string) []schedItem {
 			out = append(out, schedItem{n, rest})
 		}
 	}
-	// Nodes a pod is not meant for (its node selector, control-plane taints)
-	// explain nothing; the reason the intended nodes give comes first.
+	// Nodes a pod is not meant for (its node selector, control-plane or
+	// not-ready taints) explain nothing; what the intended nodes lack comes first.
 	sort.SliceStable(out, func(i, j int) bool {
-		ei, ej := expectedExclusion(out[i].reason), expectedExclusion(out[j].reason)
-		if ei != ej {
-			return !ei
+		ri, rj := reasonRank(out[i].reason), reasonRank(out[j].reason)
+		if ri != rj {
+			return ri < rj
 		}
 		return out[i].count > out[j].count
 	})
 	return out
 }
 
-func expectedExclusion(reason string) bool {
-	r := schedRule(reason)
-	return r == "scheduling/node-selector-mismatch" ||
-		(r == "scheduling/untolerated-taint" && strings.Contains(reason, "node-role.kubernetes.io/"))
+// reasonRank orders scheduler reasons from the most to the least telling.
+func reasonRank(reason string) int {
+	switch schedRule(reason) {
+	case "scheduling/node-selector-mismatch":
+		return 3
+	case "scheduling/node-unschedulable":
+		return 2
+	case "scheduling/untolerated-taint":
+		for _, k := range []string{"node-role.kubernetes.io/", "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"} {
+			if strings.Contains(reason, k) {
+				return 3
+			}
+		}
+		return 1
+	}
+	return 0
 }
 
 // schedRule maps one reason of the scheduler to a rule id.
