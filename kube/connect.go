@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
@@ -56,6 +57,10 @@ func Connect(ctx context.Context, getter genericclioptions.RESTClientGetter) (*C
 		}
 		return nil, configError(err, raw, getter)
 	}
+	if rawErr == nil && len(raw.Clusters) == 0 && len(raw.Contexts) == 0 && strings.Contains(cfg.Host, "localhost:8080") {
+		// clientcmd's last resort when it found no kubeconfig at all.
+		return nil, configError(clientcmd.ErrEmptyConfig, raw, getter)
+	}
 	c := &Conn{Config: ReadOnlyConfig(cfg), Server: cfg.Host}
 	c.Context, c.Cluster, c.User = names(raw, getter)
 	if c.Namespace, _, err = loader.Namespace(); err != nil {
@@ -68,6 +73,10 @@ func Connect(ctx context.Context, getter genericclioptions.RESTClientGetter) (*C
 	c.Clientset = cs
 	body, err := cs.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
+		var st metav1.Status
+		if json.Unmarshal(body, &st) == nil && st.Kind == "Status" && st.Message != "" {
+			err = &apierrors.StatusError{ErrStatus: st}
+		}
 		return nil, ServerError(err, c.Server, c.User)
 	}
 	var v version.Info
@@ -98,7 +107,11 @@ func names(raw clientcmdapi.Config, getter genericclioptions.RESTClientGetter) (
 	return context, cluster, user
 }
 
-var loadFileRe = regexp.MustCompile(`error loading config file "([^"]+)": (.*)`)
+var (
+	loadFileRe    = regexp.MustCompile(`error loading config file "([^"]+)": (.*)`)
+	noContextRe   = regexp.MustCompile(`context "([^"]*)" does not exist`)
+	missingFileRe = regexp.MustCompile(`stat ([^:]+): no such file or directory`)
+)
 
 // configError turns a kubeconfig loading error into one sentence.
 func configError(err error, raw clientcmdapi.Config, getter genericclioptions.RESTClientGetter) error {
@@ -109,7 +122,9 @@ func configError(err error, raw clientcmdapi.Config, getter genericclioptions.RE
 	case loadFileRe.MatchString(msg):
 		m := loadFileRe.FindStringSubmatch(msg)
 		return &sentenceError{msg: fmt.Sprintf("the kubeconfig file %s is not valid: %s", m[1], firstLine(m[2])), err: err}
-	case clientcmd.IsContextNotFound(err):
+	case missingFileRe.MatchString(msg):
+		return &sentenceError{msg: fmt.Sprintf("the kubeconfig file %s does not exist", missingFileRe.FindStringSubmatch(msg)[1]), err: err}
+	case clientcmd.IsContextNotFound(err) || noContextRe.MatchString(msg):
 		ctxName, _, _ := names(raw, getter)
 		available := make([]string, 0, len(raw.Contexts))
 		for name := range raw.Contexts {
