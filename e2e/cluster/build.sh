@@ -7,10 +7,21 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 K8S=v1.37.2
 KEY=$(cat "$HERE/tools/go.mod" "$HERE/tools/go.sum" "$HERE/tools/main.go" "$HERE/build.sh" | sha256sum | cut -c1-16)
-DIR=${KUBERESPONDER_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kuberesponder-e2e}/$KEY
-if [ -x "$DIR/bin/controlplane" ] && [ -s "$DIR/etc/kwok-stages.yaml" ]; then
+ROOT=${KUBERESPONDER_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kuberesponder-e2e}
+DIR=$ROOT/$KEY
+built() { [ -x "$DIR/bin/controlplane" ] && [ -s "$DIR/etc/kwok-stages.yaml" ]; }
+if built; then
   echo "$DIR"; exit 0
 fi
+# One build at a time (the link alone needs about 3.3 GB); whoever waited finds
+# the binary built.
+mkdir -p "$ROOT"
+exec 9>"$ROOT/build.lock"
+flock 9
+if built; then
+  echo "$DIR"; exit 0
+fi
+echo "building the control plane into $DIR (7-10 minutes the first time)" >&2
 mkdir -p "$DIR/bin" "$DIR/etc"
 cd "$HERE/tools"
 LD=""
