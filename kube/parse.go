@@ -33,6 +33,15 @@ func Parse(line string) (Action, error) {
 // ParseArgs classifies an argv (without the leading "kubectl") exactly as
 // Parse classifies a line.
 func ParseArgs(args []string) (Action, error) {
+	for _, w := range args {
+		// A word that is a shell operator was meant for a shell: refuse it
+		// with the reason Parse gives.
+		if w != "" && strings.Trim(w, "|;&<>0123456789") == "" && strings.Trim(w, "0123456789") != "" {
+			if _, err := tokenize(w); err != nil {
+				return Action{Args: slices.Clone(args), Risk: Refused, Reason: err.Error()}, err
+			}
+		}
+	}
 	a := classify(slices.Clone(args))
 	if a.Risk == Refused {
 		return a, errors.New(a.Reason)

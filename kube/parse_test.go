@@ -525,3 +525,31 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+func TestParseArgs(t *testing.T) {
+	tests := []struct {
+		args []string
+		risk Risk
+		want string
+	}{
+		{[]string{"get", "pods", "-n", "shop"}, ReadOnly, "kubectl get pods --namespace=shop"},
+		{[]string{"get", "pods", "-l", "env in (a,b)"}, ReadOnly, "kubectl get pods --selector='env in (a,b)'"},
+		{[]string{"get", "pods", "|", "grep", "x"}, Refused, "pipes"},
+		{[]string{"get", "pods", ">", "f"}, Refused, "redirects"},
+		{[]string{"get", "pods", "2>&1"}, Refused, "redirects"},
+		{[]string{"get", "pods", "&&", "delete", "pod", "x"}, Refused, "one command at a time"},
+		{[]string{"delete", "pod", "x"}, Mutating, "kubectl delete pod x"},
+		{[]string{"config", "use-context", "prod"}, Refused, "pinned"},
+		{nil, Refused, "empty command"},
+	}
+	for _, tc := range tests {
+		a, err := ParseArgs(tc.args)
+		if a.Risk != tc.risk || (tc.risk == Refused) != (err != nil) {
+			t.Errorf("ParseArgs(%q) = %s, %v", tc.args, a.Risk, err)
+			continue
+		}
+		if !strings.Contains(a.String(), tc.want) && !strings.Contains(a.Reason, tc.want) {
+			t.Errorf("ParseArgs(%q) = %q (%s), want %q", tc.args, a.String(), a.Reason, tc.want)
+		}
+	}
+}
