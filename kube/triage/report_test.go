@@ -192,3 +192,22 @@ func TestSecretsNeverLeave(t *testing.T) {
 		t.Errorf("the markdown does not show where a value was removed")
 	}
 }
+
+func TestModelAnswerIsLabelled(t *testing.T) {
+	r := Build(seedFacts())
+	r.Model = &ModelAnswer{Model: "test-model", Text: "1. The pod is Pending.\n\x1b[31mred\x1b[0m"}
+	for lang, label := range map[string]string{"en": "## Model-written analysis (test-model)", "ja": "## モデルによる分析（test-model）"} {
+		md := r.Markdown(lang)
+		i, j := strings.Index(md, "## 6."), strings.Index(md, label)
+		if i < 0 || j < i {
+			t.Errorf("%s: the model's answer is not labelled after the rule sections:\n%s", lang, md)
+		}
+		if strings.Contains(md, "\x1b") {
+			t.Errorf("%s: escape sequences from the model reach the terminal", lang)
+		}
+	}
+	r.Model = &ModelAnswer{Model: "test-model", Error: "model endpoint unreachable"}
+	if md := r.Markdown("en"); !strings.Contains(md, "The model could not answer: model endpoint unreachable") || !strings.Contains(md, "## 1. Failure location") {
+		t.Errorf("a model error must leave the rule report whole:\n%s", md)
+	}
+}

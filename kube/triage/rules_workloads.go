@@ -288,8 +288,8 @@ func (x *index) storageRules() []*draft {
 		default:
 			d.cause, d.fixes = m("pvc.provision.cause", orNone(class)), []msg{m("pvc.provision.fix")}
 		}
-		for _, p := range x.f.PodIndex {
-			if p.Namespace == c.Namespace && x.podUsesClaim(p, c.Name) {
+		for i := range x.f.Pods { // a pod waiting for an unbound claim is a problem pod
+			if p := &x.f.Pods[i]; p.Namespace == c.Namespace && usesClaim(p, c.Name) {
 				d.impact.Pods++
 			}
 		}
@@ -298,16 +298,10 @@ func (x *index) storageRules() []*draft {
 	return out
 }
 
-func (x *index) podUsesClaim(b PodBrief, claim string) bool {
-	for i := range x.f.Pods {
-		p := &x.f.Pods[i]
-		if p.Namespace != b.Namespace || p.Name != b.Name {
-			continue
-		}
-		for _, v := range p.Spec.Volumes {
-			if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == claim {
-				return true
-			}
+func usesClaim(p *corev1.Pod, claim string) bool {
+	for _, v := range p.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == claim {
+			return true
 		}
 	}
 	return false
@@ -354,13 +348,22 @@ func (x *index) serviceRules() []*draft {
 	return out
 }
 
+// jobFailed returns the Job's Failed condition, or its FailureTarget
+// condition while the controller still waits for the pods to end.
 func jobFailed(j *batchv1.Job) *batchv1.JobCondition {
+	var target *batchv1.JobCondition
 	for i, c := range j.Status.Conditions {
-		if (c.Type == batchv1.JobFailed || c.Type == batchv1.JobFailureTarget) && c.Status == corev1.ConditionTrue {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch c.Type {
+		case batchv1.JobFailed:
 			return &j.Status.Conditions[i]
+		case batchv1.JobFailureTarget:
+			target = &j.Status.Conditions[i]
 		}
 	}
-	return nil
+	return target
 }
 
 // jobRules finds failed Jobs, with their failed pods' last termination.
