@@ -18,7 +18,7 @@ type labels struct {
 	affected, replicas, duration, start, end, ongoing, impactLines       string
 	reported, eventsCol, commandsNone, omitted, redactions, snapshot     string
 	fixApplied, fixNotApplied, fixUnstated, fixByModel, fixByRules       string
-	fixByOperator, resolvedAt, notResolved, timeCol, whatCol, urgency    string
+	fixByOperator, resolvedAt, notResolved, urgency                      string
 	noOutput, sep                                                        string
 
 	startedF, reportF, proposedF, deniedF, deniedNoReason, editedF    string
@@ -68,7 +68,7 @@ var en = labels{
 	fixByModel: "proposed in the session", fixByRules: "suggested by the first-response rules",
 	fixByOperator: "stated by the operator",
 	resolvedAt:    "Resolved at %s.", notResolved: "The incident was not marked resolved in the session.",
-	timeCol: "Time", whatCol: "What happened", urgency: "urgency", noOutput: "_No output._", sep: "; ",
+	urgency: "urgency", noOutput: "_No output._", sep: "; ",
 
 	startedF:       "Session started by %s on context %s (%s), model %s",
 	reportF:        "First-response report: %s",
@@ -117,7 +117,7 @@ var ja = labels{
 	fixByModel: "セッション内で提案", fixByRules: "初動ルールによる提案",
 	fixByOperator: "オペレーターが記録",
 	resolvedAt:    "%s に解決。", notResolved: "セッション内で解決済みにされていません。",
-	timeCol: "時刻", whatCol: "出来事", urgency: "緊急度", noOutput: "_出力なし。_", sep: "、",
+	urgency: "緊急度", noOutput: "_出力なし。_", sep: "、",
 
 	startedF:       "%s がセッションを開始 (コンテキスト %s、%s、モデル %s)",
 	reportF:        "初動レポート: %s",

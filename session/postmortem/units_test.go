@@ -3,10 +3,12 @@ package postmortem
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kuberesponder/kuberesponder/session"
 )
@@ -141,5 +143,34 @@ func TestExportLiveSession(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "The incident was not marked resolved") {
 		t.Error("an unresolved session must say so")
+	}
+}
+
+// BenchmarkExport exports a journal of 1,000 commands holding 10 MB of output.
+func BenchmarkExport(b *testing.B) {
+	dir := b.TempDir()
+	out := strings.Repeat("nginx-with-10gi-6b7f9c8d4-84s9k   0/1     Pending   0          5m    <none>\n", 130)
+	if err := os.WriteFile(filepath.Join(dir, "out.txt"), []byte(out), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	events := []session.Event{{Seq: 1, Time: seedStart, Kind: session.KindStart, Meta: &session.Meta{ID: "bench", Lang: "en"}}}
+	for i := 0; i < 1000; i++ {
+		at := seedStart.Add(time.Duration(i) * time.Second)
+		id := fmt.Sprintf("c%d", i)
+		events = append(events,
+			session.Event{Time: at, Kind: session.KindProposal, CallID: id, Command: "kubectl get pods -A", Risk: "read-only", Reason: "look"},
+			session.Event{Time: at, Kind: session.KindDecision, CallID: id, Decision: session.Approved},
+			session.Event{Time: at, Kind: session.KindResult, CallID: id, Command: "kubectl get pods -A", Status: session.Ran, Output: "out.txt", Summary: "130 lines"})
+	}
+	for i := range events {
+		events[i].Seq = i + 1
+	}
+	src := memSource{dir: dir, events: events}
+	verify := func(string) (session.VerifyReport, error) { return session.VerifyReport{Events: len(events)}, nil }
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := (Exporter{Verify: verify}).Render(context.Background(), src); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
