@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
+	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
 )
@@ -56,26 +55,24 @@ func runReport(ctx context.Context, out io.Writer, o *rootOptions, all bool, out
 	if o.lang != "en" && o.lang != "ja" {
 		return fmt.Errorf("unknown language %q: use --lang en or --lang ja", o.lang)
 	}
-	ns := ""
-	if !all {
-		var err error
-		if ns, _, err = o.kube.ToRawKubeConfigLoader().Namespace(); err != nil {
-			return fmt.Errorf("read the namespace from the kubeconfig: %w", err)
-		}
-	}
-	cs, err := reportClient(o)
-	if err != nil {
-		return err
-	}
 	var client llm.Client
 	if !o.offline {
+		var err error
 		if client, err = llm.NewOpenAI(llm.Config{APIKey: os.Getenv(llm.DefaultKeyName), BaseURL: o.baseURL, Model: o.model}); err != nil {
 			return err
 		}
 	}
 	gctx, cancel := context.WithTimeout(ctx, gatherTimeout)
-	facts, err := triage.Gather(gctx, cs, triage.Options{Namespace: ns})
-	cancel()
+	defer cancel()
+	conn, err := kube.Connect(gctx, o.kube)
+	if err != nil {
+		return err
+	}
+	ns := conn.Namespace
+	if all {
+		ns = ""
+	}
+	facts, err := triage.Gather(gctx, conn.Clientset, triage.Options{Namespace: ns})
 	if err != nil {
 		return err
 	}
@@ -113,30 +110,4 @@ func askModel(ctx context.Context, client llm.Client, model string, r triage.Rep
 	}
 	ans.Text = reply.Message.Content
 	return ans
-}
-
-// reportClient builds a clientset from the kubeconfig flags whose transport
-// refuses every method but GET.
-func reportClient(o *rootOptions) (kubernetes.Interface, error) {
-	cfg, err := o.kube.ToRESTConfig()
-	if err != nil {
-		return nil, fmt.Errorf("read the kubeconfig: %w", err)
-	}
-	cfg.QPS, cfg.Burst = 50, 100
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return getOnly{rt} }
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to the cluster: %w", err)
-	}
-	return cs, nil
-}
-
-// getOnly is a transport that sends GET requests and refuses every other method.
-type getOnly struct{ next http.RoundTripper }
-
-func (g getOnly) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet {
-		return nil, fmt.Errorf("refused %s %s: kuberesponder only reads", req.Method, req.URL.Path)
-	}
-	return g.next.RoundTrip(req)
 }
