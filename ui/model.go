@@ -118,9 +118,10 @@ type Model struct {
 	act     *activity // the running report, model call or action
 	export  *activity // the running export
 	lastID  int
-	frame   int // spinner frame
-	offset  int // first transcript line on screen
-	follow  bool
+	frame   int  // spinner frame
+	top     int  // the anchor: first item on screen ...
+	topLine int  // ... and its first line shown
+	follow  bool // keep the bottom of the transcript on screen
 	search  *search
 	pager   *pager
 	allowed *allowedList

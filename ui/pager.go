@@ -46,16 +46,21 @@ func (p *pager) wrapTo(w int) {
 
 // openOutput opens the full output of the last action on screen (or the latest).
 func (m *Model) openOutput() tea.Cmd {
-	h := m.transcriptHeight()
-	m.layout(m.width)
-	m.pinOffset()
-	best, line := -1, 0
-	for i := range m.tr.entries {
-		e := &m.tr.entries[i]
-		if _, ok := m.outputEvent(e); ok && (line < m.offset+h || best < 0) {
+	w, h := m.width, m.transcriptHeight()
+	if m.follow {
+		m.top, m.topLine = m.bottomAnchor(w, h)
+	}
+	best := -1
+	for i, seen := m.top, -m.topLine; i < len(m.tr.entries) && seen < h; i++ {
+		if _, ok := m.outputEvent(&m.tr.entries[i]); ok {
 			best = i
 		}
-		line += len(e.lines)
+		seen += len(m.itemLines(i, w))
+	}
+	for i := len(m.tr.entries) - 1; i >= 0 && best < 0; i-- {
+		if _, ok := m.outputEvent(&m.tr.entries[i]); ok {
+			best = i
+		}
 	}
 	if best < 0 {
 		m.setFlash("There is no command output to open yet.", true)
@@ -170,15 +175,21 @@ type search struct {
 	input lineInput
 	query string
 	width int
-	hits  []int // transcript lines that match
-	cur   int   // index into hits
-	line  int   // highlighted line, -1 when none
+	hits  []spot // lines that match
+	cur   int    // index into hits
+	at    spot   // highlighted line; item -1 when none
 }
+
+// spot is one line of the transcript: an item and a line in it.
+type spot struct{ item, line int }
+
+// before reports whether a comes before b.
+func (a spot) before(b spot) bool { return a.item < b.item || a.item == b.item && a.line < b.line }
 
 func (m *Model) openSearch() {
 	in := m.newInput("/", "search the transcript")
 	in.Focus()
-	m.search = &search{input: in, line: -1, cur: -1}
+	m.search = &search{input: in, at: spot{-1, -1}, cur: -1}
 }
 
 func (m *Model) searchKey(msg tea.KeyMsg) tea.Cmd {
@@ -208,9 +219,10 @@ func (m *Model) findNext(dir int) {
 	w := m.width
 	if q != s.query || s.width != w {
 		m.layout(w)
-		m.pinOffset()
+		if m.follow {
+			m.top, m.topLine = m.bottomAnchor(w, m.transcriptHeight())
+		}
 		s.query, s.width, s.hits, s.cur = q, w, s.hits[:0], -1
-		line := 0
 		for i := range m.tr.entries {
 			e := &m.tr.entries[i]
 			if e.plain == nil {
@@ -221,15 +233,14 @@ func (m *Model) findNext(dir int) {
 			}
 			for j, l := range e.plain {
 				if strings.Contains(l, q) {
-					s.hits = append(s.hits, line+j)
+					s.hits = append(s.hits, spot{i, j})
 				}
 			}
-			line += len(e.lines)
 		}
 		// the first step lands on the first match from the top of the screen
 		s.cur = len(s.hits)
 		for i, h := range s.hits {
-			if h >= m.offset {
+			if !h.before(spot{m.top, m.topLine}) {
 				s.cur = i
 				break
 			}
@@ -239,13 +250,12 @@ func (m *Model) findNext(dir int) {
 		}
 	}
 	if len(s.hits) == 0 {
-		s.line = -1
+		s.at = spot{-1, -1}
 		return
 	}
 	s.cur = ((s.cur+dir)%len(s.hits) + len(s.hits)) % len(s.hits)
-	s.line = s.hits[s.cur]
-	m.follow = false
-	m.offset = max(s.line-2, 0)
+	s.at = s.hits[s.cur]
+	m.scrollTo(s.at.item, s.at.line)
 }
 
 // searchView is the status line while searching.

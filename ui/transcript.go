@@ -104,75 +104,90 @@ func (t *transcript) add(events []session.Event) {
 	t.seen = len(events)
 }
 
-// layout renders every stale entry for width w and returns the total height.
-func (m *Model) layout(w int) int {
-	total := 0
-	for i := range m.tr.entries {
-		e := &m.tr.entries[i]
-		if e.width != w {
-			e.lines, e.plain, e.width = m.renderEntry(e, w), nil, w
-		}
-		total += len(e.lines)
+// itemLines returns the lines of item i at width w, rendering a stale entry:
+// items are the entries and, last, the model text streaming in.
+func (m *Model) itemLines(i, w int) []string {
+	if i >= len(m.tr.entries) {
+		return m.liveLines(w)
 	}
-	return total + len(m.liveLines(w))
+	e := &m.tr.entries[i]
+	if e.width != w {
+		e.lines, e.plain, e.width = m.renderEntry(e, w), nil, w
+	}
+	return e.lines
 }
 
-// window returns the h transcript lines starting at the current offset.
-func (m *Model) window(w, h int) []string {
-	total := m.layout(w)
-	if m.follow {
-		m.offset = max(total-h, 0)
+// layout renders every entry for width w and returns the total height. Only
+// search needs it; scrolling renders just what comes into view.
+func (m *Model) layout(w int) int {
+	total := 0
+	for i := 0; i <= len(m.tr.entries); i++ {
+		total += len(m.itemLines(i, w))
 	}
-	m.offset = min(max(m.offset, 0), max(total-h, 0))
-	out := make([]string, 0, h)
-	line := 0
-	for i := range m.tr.entries {
-		e := &m.tr.entries[i]
-		if line+len(e.lines) <= m.offset {
-			line += len(e.lines)
-			continue
+	return total
+}
+
+// bottomAnchor returns the anchor (item, line) that shows the last h lines.
+func (m *Model) bottomAnchor(w, h int) (int, int) {
+	need := h
+	for i := len(m.tr.entries); i >= 0; i-- {
+		n := len(m.itemLines(i, w))
+		if n >= need {
+			return i, n - need
 		}
-		for j, l := range e.lines {
-			if line+j < m.offset {
-				continue
-			}
-			if len(out) == h {
-				return out
-			}
-			if m.search != nil && m.search.line == line+j {
+		need -= n
+	}
+	return 0, 0
+}
+
+// window returns the h transcript lines from the anchor (m.top, m.topLine),
+// rendering only the entries it shows.
+func (m *Model) window(w, h int) []string {
+	if m.follow {
+		m.top, m.topLine = m.bottomAnchor(w, h)
+	}
+	out := make([]string, 0, h)
+	for i, skip := min(m.top, len(m.tr.entries)), m.topLine; i <= len(m.tr.entries) && len(out) < h; i, skip = i+1, 0 {
+		lines := m.itemLines(i, w)
+		for j := max(skip, 0); j < len(lines) && len(out) < h; j++ {
+			l := lines[j]
+			if s := m.search; s != nil && s.at.item == i && s.at.line == j {
 				l = m.st.Match.Render(ansi.Strip(l))
 			}
 			out = append(out, l)
 		}
-		line += len(e.lines)
-	}
-	for _, l := range m.liveLines(w) {
-		if len(out) == h {
-			break
-		}
-		if line >= m.offset {
-			out = append(out, l)
-		}
-		line++
 	}
 	return out
 }
 
-// pinOffset turns "following the bottom" into the offset it means now.
-func (m *Model) pinOffset() {
+// scroll moves the anchor by n lines; reaching the bottom follows new
+// output again.
+func (m *Model) scroll(n int) {
+	w, h := m.width, m.transcriptHeight()
 	if m.follow {
-		m.offset = max(m.layout(m.width)-m.transcriptHeight(), 0)
+		m.top, m.topLine = m.bottomAnchor(w, h)
+	}
+	m.follow = false
+	m.topLine += n
+	for m.topLine < 0 && m.top > 0 {
+		m.top--
+		m.topLine += len(m.itemLines(m.top, w))
+	}
+	m.topLine = max(m.topLine, 0)
+	for m.top < len(m.tr.entries) && m.topLine >= len(m.itemLines(m.top, w)) {
+		m.topLine -= len(m.itemLines(m.top, w))
+		m.top++
+	}
+	if bt, bl := m.bottomAnchor(w, h); m.top > bt || m.top == bt && m.topLine >= bl {
+		m.follow = true
 	}
 }
 
-// clampOffset keeps the offset inside the transcript.
-func (m *Model) clampOffset() {
-	h := m.transcriptHeight()
-	total := m.layout(m.width)
-	if m.offset >= total-h {
-		m.offset, m.follow = max(total-h, 0), true
-	}
-	m.offset = max(m.offset, 0)
+// scrollTo puts line `line` of item `item` near the top of the screen.
+func (m *Model) scrollTo(item, line int) {
+	m.follow = false
+	m.top, m.topLine = item, line
+	m.scroll(-2)
 }
 
 // liveLines shows the model text streaming in, before it is journaled.

@@ -67,7 +67,6 @@ func (m *Model) resize(w, h int) {
 	if m.card != nil {
 		m.card.input.Width = max(m.width-8, 1)
 	}
-	m.clampOffset()
 }
 
 // apply takes the session's next step: start a call, show a card or wait.
@@ -315,21 +314,12 @@ func (m *Model) scrollKey(msg tea.KeyMsg) bool {
 	case key.Matches(msg, m.keys.PageDown):
 		m.scroll(page)
 	case key.Matches(msg, m.keys.Top):
-		m.follow = false
-		m.offset = 0
+		m.follow, m.top, m.topLine = false, 0, 0
+		m.scroll(0)
 	case key.Matches(msg, m.keys.Bottom):
 		m.follow = true
-		m.clampOffset()
 	default:
 		return false
 	}
 	return true
-}
-
-// scroll moves the transcript by n lines; reaching the bottom follows new output again.
-func (m *Model) scroll(n int) {
-	m.pinOffset()
-	m.offset += n
-	m.follow = false
-	m.clampOffset()
 }

@@ -79,6 +79,15 @@ func TestStreamingTextShowsLive(t *testing.T) {
 	}
 }
 
+// lineAt is the transcript line number of the anchor.
+func (h *harness) lineAt() int {
+	n := h.m.topLine
+	for i := 0; i < h.m.top; i++ {
+		n += len(h.m.itemLines(i, h.m.width))
+	}
+	return n
+}
+
 func TestScrollKeys(t *testing.T) {
 	h := atCard(t, seedTurns(), seedRunner())
 	h.key("y")
@@ -86,27 +95,34 @@ func TestScrollKeys(t *testing.T) {
 	h.wait(armDelay)
 	h.key("y")
 	h.view()
-	total := h.m.layout(h.m.width)
-	if !h.m.follow || h.m.offset != total-h.m.transcriptHeight() {
-		t.Fatalf("not following the bottom: offset %d of %d", h.m.offset, total)
+	total, th := h.m.layout(h.m.width), h.m.transcriptHeight()
+	if !h.m.follow || h.lineAt() != total-th {
+		t.Fatalf("not following the bottom: line %d of %d", h.lineAt(), total)
 	}
 	h.key("k")
-	if h.m.follow || h.m.offset != total-h.m.transcriptHeight()-1 {
-		t.Fatalf("k: offset %d follow %v", h.m.offset, h.m.follow)
+	if h.m.follow || h.lineAt() != total-th-1 {
+		t.Fatalf("k: line %d follow %v", h.lineAt(), h.m.follow)
 	}
 	h.key("g")
-	if h.m.offset != 0 {
-		t.Fatalf("g: offset %d", h.m.offset)
+	if h.lineAt() != 0 {
+		t.Fatalf("g: line %d", h.lineAt())
 	}
 	h.key("j")
 	h.key("pgdown")
-	if want := 1 + h.m.transcriptHeight() - 1; h.m.offset != want {
-		t.Fatalf("j pgdn: offset %d, want %d", h.m.offset, want)
+	if want := 1 + th - 1; h.lineAt() != want {
+		t.Fatalf("j pgdn: line %d, want %d", h.lineAt(), want)
 	}
 	h.key("pgup")
-	if h.m.offset != 1 {
-		t.Fatalf("pgup: offset %d", h.m.offset)
+	if h.lineAt() != 1 {
+		t.Fatalf("pgup: line %d", h.lineAt())
 	}
+	for i := 0; i < total && !h.m.follow; i++ {
+		h.key("j")
+	}
+	if !h.m.follow {
+		t.Fatal("scrolling down to the bottom did not follow again")
+	}
+	h.key("g")
 	h.key("G")
 	if !h.m.follow {
 		t.Fatal("G did not follow the bottom")
@@ -126,15 +142,15 @@ func TestSearch(t *testing.T) {
 	h.typeText("Scheduling")
 	h.key("enter")
 	s := h.m.search
-	if s == nil || len(s.hits) == 0 || s.line < 0 {
+	if s == nil || len(s.hits) == 0 || s.at.item < 0 {
 		t.Fatalf("no match: %+v", s)
 	}
-	first := s.line
+	first := s.at
 	h.mustSee("1/")
 	h.key("ctrl+n")
 	h.key("ctrl+p")
-	if s.line != first {
-		t.Fatalf("ctrl+n ctrl+p moved from %d to %d", first, s.line)
+	if s.at != first {
+		t.Fatalf("ctrl+n ctrl+p moved from %v to %v", first, s.at)
 	}
 	h.key("esc")
 	if h.m.search != nil {
