@@ -1,0 +1,276 @@
+package triage_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kuberesponder/kuberesponder/kube/kubetest"
+	"github.com/kuberesponder/kuberesponder/kube/triage"
+)
+
+// The benchmark cluster: the shape of the 50-node, ~5,000-pod, ~20,000-event
+// cluster measured in the design notes.
+const (
+	benchNodes       = 50
+	benchHealthyPods = 4500
+	benchProblemPods = 500
+	benchEvents      = 20000
+	benchWarnings    = 2300 // of benchEvents; the rest are Normal
+	benchPatterns    = 80   // distinct warning groups
+)
+
+// BenchmarkGatherFindingsPrompt measures gather + findings + prompt on the real
+// control plane filled with 5,000 pods and 20,000 events. It reports the
+// prompt's tokens, the raw `kubectl get events -A` text it replaces, and the
+// peak heap of one run. Run it with make bench (it is not part of make test):
+//
+//	go test ./kube/triage -run '^$' -bench BenchmarkGather -benchtime 5x -timeout 30m
+func BenchmarkGatherFindingsPrompt(b *testing.B) {
+	c := kubetest.Start(b)
+	ns := c.Namespace(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	fill(ctx, b, c, ns)
+
+	cs := readOnly(b, c)
+	raw, err := c.Kubectl(ctx, c.ReadOnlyKubeconfig, "get", "events", "-A")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rawTokens, err := triage.CountTokens(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	var prompt string
+	var facts *triage.Facts
+	var worst time.Duration
+	runtime.GC()
+	peak := watchHeap()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		f, err := triage.Gather(ctx, cs, triage.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := triage.Build(f)
+		if prompt, err = triage.Prompt(r, "en"); err != nil {
+			b.Fatal(err)
+		}
+		facts = f
+		worst = max(worst, time.Since(start))
+	}
+	b.StopTimer()
+	peakHeap := peak()
+
+	tokens, err := triage.CountTokens(prompt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(tokens), "prompt-tokens")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(len(raw))/float64(len(prompt)), "raw/prompt-bytes")
+	b.ReportMetric(float64(rawTokens)/float64(tokens), "raw/prompt-tokens")
+	b.Logf("pods indexed %d, warning groups %d, prompt %d bytes / %d tokens, raw kubectl get events -A %d bytes / %d tokens, slowest run %s",
+		len(facts.PodIndex), len(facts.Events), len(prompt), tokens, len(raw), rawTokens, worst.Round(time.Millisecond))
+	if tokens > triage.PromptBudget {
+		b.Errorf("prompt has %d tokens, budget %d", tokens, triage.PromptBudget)
+	}
+	for i := 0; i < benchPatterns; i++ {
+		if want := patternWord(i); !strings.Contains(prompt, want) {
+			b.Errorf("prompt lost warning group %s", want)
+		}
+	}
+	if worst > time.Second {
+		b.Logf("slowest gather + findings + prompt took %s, more than 1 s", worst)
+	}
+}
+
+// watchHeap samples the live heap until the returned function is called and
+// returns the largest sample.
+func watchHeap() func() uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(stop); <-done; return peak.Load() }
+}
+
+// patternWord names warning pattern i with letters only, so that masking
+// numbers keeps the patterns apart.
+func patternWord(i int) string {
+	return fmt.Sprintf("component-%c%c", 'a'+i/26, 'a'+i%26)
+}
+
+var warningTemplates = []struct{ reason, kind, message string }{
+	{"BackOff", "Pod", "Back-off restarting failed container app in pod %s (%s)"},
+	{"Unhealthy", "Pod", "Readiness probe failed: HTTP probe failed with statuscode: 503 (%[2]s)"},
+	{"FailedMount", "Pod", `MountVolume.SetUp failed for volume "config" : configmap "%[2]s" not found`},
+	{"FailedScheduling", "Pod", "0/50 nodes are available: 50 node(s) didn't match Pod's node affinity/selector (%[2]s)."},
+	{"Failed", "Pod", `Failed to pull image "registry.example.com/%[2]s:v2": not found`},
+	{"FailedCreate", "ReplicaSet", `Error creating: pods "%s" is forbidden: exceeded quota: %s`},
+	{"ProbeWarning", "Pod", "Liveness probe warning: slow response from %[2]s"},
+	{"FailedKillPod", "Pod", "error killing pod %s: %s timed out"},
+}
+
+// fill creates the benchmark cluster as admin: nodes, pods bound to them
+// directly (kwok marks them Running), problem pods and events.
+func fill(ctx context.Context, b *testing.B, c *kubetest.Cluster, ns string) {
+	b.Helper()
+	cfg := rest.CopyConfig(c.AdminConfig)
+	cfg.QPS, cfg.Burst = 2000, 2000
+	admin, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	begin := time.Now()
+	nodeNames := make([]string, benchNodes)
+	parallel(b, benchNodes, func(i int) error {
+		nodeNames[i] = fmt.Sprintf("bench-node-%02d", i)
+		n := &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: nodeNames[i],
+				Annotations: map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+				Labels:      map[string]string{"kubernetes.io/hostname": nodeNames[i], "type": "bench"}},
+		}
+		n, err := admin.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+		if err != nil {
+			return err
+		}
+		n.Status = corev1.NodeStatus{
+			Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
+			Capacity: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("32"),
+				corev1.ResourceMemory: resource.MustParse("128Gi"), corev1.ResourcePods: resource.MustParse("110")},
+			NodeInfo: corev1.NodeSystemInfo{OSImage: "Ubuntu 22.04.4 LTS", ContainerRuntimeVersion: "containerd://1.7.13", KubeletVersion: "v1.37.2"},
+		}
+		n.Status.Allocatable = n.Status.Capacity
+		_, err = admin.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+		return err
+	})
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for _, n := range nodeNames {
+			_ = admin.CoreV1().Nodes().Delete(ctx, n, metav1.DeleteOptions{})
+		}
+	})
+	if err := c.WaitForNodesReady(ctx, nodeNames...); err != nil {
+		b.Fatal(err)
+	}
+	podNames := make([]string, benchHealthyPods+benchProblemPods)
+	parallel(b, len(podNames), func(i int) error {
+		app := fmt.Sprintf("app-%02d", i%50)
+		p := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%05d", app, i), Labels: map[string]string{"app": app}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx:1.27",
+				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+					corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")}}}}},
+		}
+		switch {
+		case i < benchHealthyPods:
+			p.Spec.NodeName = nodeNames[i%benchNodes]
+		case i%3 == 0:
+			p.Spec.NodeSelector = map[string]string{"disktype": "ssd"}
+		case i%3 == 1:
+			p.Spec.Containers[0].Resources.Requests[corev1.ResourceMemory] = resource.MustParse("1Ti")
+		default:
+			p.Spec.SchedulerName = "no-such-scheduler"
+		}
+		podNames[i] = p.Name
+		_, err := admin.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
+		return err
+	})
+	b.Logf("created %d nodes and %d pods in %s", benchNodes, len(podNames), time.Since(begin).Round(time.Second))
+	begin = time.Now()
+	now := metav1.NewTime(time.Now())
+	parallel(b, benchEvents, func(i int) error {
+		pod := podNames[i%len(podNames)]
+		e := &corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%d", pod, i)},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: pod},
+			Type:           corev1.EventTypeNormal, Reason: "Pulled", Count: 1,
+			Message:        `Container image "nginx:1.27" already present on machine`,
+			FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "kubelet"},
+		}
+		if i < benchWarnings {
+			p := i % benchPatterns
+			t := warningTemplates[p%len(warningTemplates)]
+			e.Type, e.Reason, e.InvolvedObject.Kind = corev1.EventTypeWarning, t.reason, t.kind
+			e.Message = fmt.Sprintf(t.message, pod, patternWord(p))
+			e.Count = int32(1 + i%7)
+		} else if i%4 == 1 {
+			e.Reason, e.Message = "Scheduled", fmt.Sprintf("Successfully assigned %s/%s to %s", ns, pod, nodeNames[i%benchNodes])
+		}
+		_, err := admin.CoreV1().Events(ns).Create(ctx, e, metav1.CreateOptions{})
+		return err
+	})
+	b.Logf("created %d events in %s", benchEvents, time.Since(begin).Round(time.Second))
+	// Let kwok mark the pods Running before measuring.
+	begin = time.Now()
+	for {
+		pods, err := admin.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{FieldSelector: "status.phase=Running"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(pods.Items) >= benchHealthyPods || ctx.Err() != nil {
+			b.Logf("%d pods Running after %s", len(pods.Items), time.Since(begin).Round(time.Second))
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// parallel runs fn(0..n-1) on a few workers and fails b on the first error.
+func parallel(b *testing.B, n int, fn func(int) error) {
+	b.Helper()
+	var (
+		wg    sync.WaitGroup
+		next  atomic.Int64
+		first atomic.Value
+	)
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || first.Load() != nil {
+					return
+				}
+				if err := fn(i); err != nil {
+					first.CompareAndSwap(nil, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := first.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+}

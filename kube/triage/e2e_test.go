@@ -1,0 +1,272 @@
+package triage_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kuberesponder/kuberesponder/kube/kubetest"
+	"github.com/kuberesponder/kuberesponder/kube/triage"
+)
+
+func TestMain(m *testing.M) { kubetest.Main(m) }
+
+// readOnly is a clientset of the read-only user, with the QPS Gather asks for.
+func readOnly(t testing.TB, c *kubetest.Cluster) kubernetes.Interface {
+	t.Helper()
+	cfg := rest.CopyConfig(c.ReadOnlyConfig)
+	cfg.QPS, cfg.Burst = 50, 100
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+func scenario(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "scenarios", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestE2ESeedReport reproduces the seed incident and checks the offline
+// report, through the library and through the kuberesponder binary, and that
+// only reads reached the API server.
+func TestE2ESeedReport(t *testing.T) {
+	c := kubetest.Start(t)
+	ns := c.Namespace(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := c.SeedIncident(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	mark, err := c.AuditMark()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := readOnly(t, c)
+	var r triage.Report
+	waitFor(ctx, t, func() bool {
+		f, err := triage.Gather(ctx, cs, triage.Options{Namespace: ns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = triage.Build(f)
+		return len(r.Findings) == 1 && r.Findings[0].Impact.Available == 1
+	}, "one finding with 1 of 2 available")
+	f := r.Findings[0]
+	if f.Rule != "scheduling/insufficient-memory" || f.Object.Kind != "Pod" || !strings.HasPrefix(f.Object.Name, "nginx-with-10gi-") {
+		t.Fatalf("finding = %s %s", f.Rule, f.Object)
+	}
+	if f.Urgency != triage.High || r.Urgency != "high" {
+		t.Errorf("urgency = %s (%s), want high", f.Urgency, f.UrgencyRule)
+	}
+	md := r.Markdown("en")
+	t.Logf("report:\n%s", md)
+	for _, want := range []string{
+		"Pod " + ns + "/" + f.Object.Name,
+		"Warning FailedScheduling pod/" + f.Object.Name + ": 0/2 nodes are available: 2 Insufficient memory.",
+		"memory allocatable 11.3Gi, requested 10Gi, free 1.3Gi < request 10Gi",
+		"memory allocatable 11.3Gi, requested 5Gi, free 6.3Gi < request 10Gi",
+		"Deployment " + ns + "/nginx-with-10gi: 1 of 2 available",
+		"**Overall urgency: HIGH**",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	for _, n := range kubetest.SeedNodes {
+		if !strings.Contains(md, "node "+n+": memory allocatable") {
+			t.Errorf("report lacks the free memory of node %s", n)
+		}
+	}
+	pods, err := c.Admin.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		if p.Name != f.Object.Name && strings.Contains(md[:strings.Index(md, "## Cluster facts")], p.Name) {
+			t.Errorf("healthy pod %s appears in the findings", p.Name)
+		}
+	}
+	ja := r.Markdown("ja")
+	for _, want := range []string{"## 1. 障害箇所と根拠", "空き 1.3Gi < 要求 10Gi", "2 個中 1 個が利用可能", "高（high）"} {
+		if !strings.Contains(ja, want) {
+			t.Errorf("ja report lacks %q", want)
+		}
+	}
+
+	// The command line: build kuberesponder and run it as the read-only user.
+	bin := filepath.Join(t.TempDir(), "kuberesponder")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/kuberesponder/kuberesponder")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, format := range []string{"markdown", "json"} {
+		cmd := exec.CommandContext(ctx, bin, "report", "--kubeconfig", c.ReadOnlyKubeconfig, "-n", ns, "--offline", "-o", format)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("kuberesponder report -o %s: %v", format, err)
+		}
+		if !strings.Contains(string(out), "free 1.3Gi") || !strings.Contains(string(out), f.Object.Name) {
+			t.Errorf("kuberesponder report -o %s:\n%s", format, out)
+		}
+	}
+	events, err := c.AuditSince(mark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) == 0 {
+		t.Error("the audit log recorded no request of the read-only user")
+	}
+	for _, e := range events {
+		if !e.ReadOnly() {
+			t.Errorf("the report sent a request that is not a read: %s", e)
+		}
+	}
+}
+
+// e2eCase is one cause reproduced on the control plane.
+type e2eCase struct {
+	name      string
+	yaml      []string // scenario files applied in order, waiting for the first's finding before the next
+	nodes     []string // nodes the scenario creates, deleted afterwards
+	rule      string
+	object    string // "Kind name-prefix"
+	evidence  []string
+	cause     string
+	later     time.Duration // gather as if this much later (for grace periods)
+	firstWait func(triage.Report) bool
+}
+
+func TestE2ECauses(t *testing.T) {
+	c := kubetest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.Apply(ctx, kubetest.Scenario("nodes")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitForNodesReady(ctx, kubetest.SeedNodes...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []e2eCase{
+		{name: "node selector mismatch", yaml: []string{"node-selector"}, rule: "scheduling/node-selector-mismatch",
+			object: "Pod ssd-only-", evidence: []string{"pod nodeSelector disktype=ssd", "node label disktype: "}, cause: "matches no node's labels"},
+		{name: "untolerated taint", yaml: []string{"taint"}, nodes: []string{"triage-tainted"}, rule: "scheduling/untolerated-taint",
+			object: "Pod db-", evidence: []string{"node triage-tainted taints: dedicated=db:NoSchedule", "pod tolerations: <none>"}, cause: "taint"},
+		{name: "unbound claim", yaml: []string{"pvc-unbound"}, rule: "scheduling/unbound-pvc",
+			object: "Pod with-volume-", evidence: []string{"claim data: Pending", "unbound immediate PersistentVolumeClaims"}, cause: "not bound"},
+		{name: "claim without a storage class", yaml: []string{"pvc-unbound"}, rule: "storage/pvc-pending",
+			object: "PersistentVolumeClaim data", evidence: []string{"spec.storageClassName: <none>"}, cause: "no default one"},
+		{name: "quota refuses pods", yaml: []string{"quota"}, rule: "workload/failed-create-quota",
+			object: "ReplicaSet over-quota-", evidence: []string{"Warning FailedCreate replicaset/over-quota-", "exceeded quota: pods-limit"}, cause: "ResourceQuota"},
+		{name: "limit range refuses pods", yaml: []string{"limitrange"}, rule: "workload/failed-create-limitrange",
+			object: "ReplicaSet too-big-", evidence: []string{"maximum cpu usage per Container is 500m"}, cause: "LimitRange"},
+		{name: "host port conflict", yaml: []string{"hostport"}, rule: "scheduling/host-port-conflict",
+			object: "Pod hostport-", evidence: []string{"asks for host port TCP/31080", "already uses TCP/31080"}, cause: "host port"},
+		{name: "insufficient cpu", yaml: []string{"insufficient-cpu"}, rule: "scheduling/insufficient-cpu",
+			object: "Pod cpu-hog-", evidence: []string{"Insufficient cpu", "node 3shake-k8s-node-001: cpu allocatable 4"}, cause: "more than the largest node's allocatable 4"},
+		{name: "service selects nothing", yaml: []string{"service"}, rule: "service/no-matching-pods",
+			object: "Service orphan", evidence: []string{"selector app=nobody", "0 pods match the selector"}, cause: "matches no pod"},
+		{name: "too many pods", yaml: []string{"too-many-pods"}, nodes: []string{"triage-small"}, rule: "scheduling/too-many-pods",
+			object: "Pod crowd-", evidence: []string{"Too many pods", "node triage-small: 1 pods, allocatable pods 1"}, cause: "maximum number of pods"},
+		{name: "rollout blocked by its surge pod", yaml: []string{"rolling", "rolling-v2"}, rule: "workload/rollout-blocked",
+			object: "Deployment rolling", evidence: []string{"new ReplicaSet rolling-", "0 of 1 ready; old ReplicaSets still run 2 pods", "scheduling/insufficient-memory"},
+			cause:     "cannot run",
+			firstWait: func(r triage.Report) bool { return r.Summary.HealthyPods == 2 }},
+		{name: "node not ready", yaml: []string{"notready-node"}, nodes: []string{"triage-notready"}, rule: "node/not-ready",
+			object: "Node triage-notready", evidence: []string{"condition Ready="}, cause: "The node reports"},
+		{name: "pending with no events", yaml: []string{"no-scheduler"}, rule: "pod/pending-no-events", later: time.Minute,
+			object: "Pod unscheduled", evidence: []string{"spec.schedulerName: no-such-scheduler", "no warning event"}, cause: "no-such-scheduler"},
+		{name: "job past its deadline", yaml: []string{"job-deadline"}, rule: "job/failed",
+			object: "Job deadline", evidence: []string{"=True reason=DeadlineExceeded", "Warning DeadlineExceeded job/deadline"}, cause: "DeadlineExceeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			runCase(t, c, tc)
+		})
+	}
+}
+
+func runCase(t *testing.T, c *kubetest.Cluster, tc e2eCase) {
+	ns := c.Namespace(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, n := range tc.nodes {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = c.Admin.CoreV1().Nodes().Delete(ctx, n, metav1.DeleteOptions{})
+		})
+	}
+	cs := readOnly(t, c)
+	opts := triage.Options{Namespace: ns}
+	if tc.later > 0 {
+		opts.Now = func() time.Time { return time.Now().Add(tc.later) }
+	}
+	gather := func() triage.Report {
+		f, err := triage.Gather(ctx, cs, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return triage.Build(f)
+	}
+	for i, name := range tc.yaml {
+		if err := c.ApplyIn(ctx, ns, scenario(t, name)); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && tc.firstWait != nil {
+			waitFor(ctx, t, func() bool { return tc.firstWait(gather()) }, "the first step of "+tc.name)
+		}
+	}
+	kind, prefix, _ := strings.Cut(tc.object, " ")
+	var got *triage.Finding
+	var last triage.Report
+	waitFor(ctx, t, func() bool {
+		last = gather()
+		for i, f := range last.Findings {
+			if f.Rule == tc.rule && f.Object.Kind == kind && strings.HasPrefix(f.Object.Name, prefix) {
+				ev := strings.Join(f.Evidence, "\n")
+				ok := strings.Contains(f.Cause, tc.cause)
+				for _, want := range tc.evidence {
+					ok = ok && strings.Contains(ev, want)
+				}
+				if ok {
+					got = &last.Findings[i]
+					return true
+				}
+			}
+		}
+		return false
+	}, tc.rule+" on "+tc.object)
+	if got == nil {
+		t.Fatalf("no %s finding on %s with the expected cause and evidence; report:\n%s", tc.rule, tc.object, last.Markdown("en"))
+	}
+	if len(got.NextActions) == 0 || len(got.Fixes) == 0 {
+		t.Errorf("finding has no next actions or fixes: %+v", got)
+	}
+}
+
+// waitFor polls cond until it holds or ctx ends.
+func waitFor(ctx context.Context, t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Errorf("timed out waiting for %s", what)
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
