@@ -145,7 +145,9 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 	}
 	// Cluster events happened before the session; they lead the timeline.
 	var cluster []Entry
-	for _, ev := range tf.events {
+	incident, omitted := tf.incidentEvents()
+	p.Detection.OmittedEvents = omitted
+	for _, ev := range incident {
 		p.Detection.Events = append(p.Detection.Events, ev)
 		cluster = append(cluster, Entry{Time: ev.First, Kind: EntryClusterEvent, Text: oneLine(ev.line(), 400)})
 	}
@@ -167,9 +169,9 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 			}
 		}
 	}
-	if len(tf.events) > 0 {
-		start := tf.events[0].First
-		for _, ev := range tf.events {
+	if len(incident) > 0 {
+		start := incident[0].First
+		for _, ev := range incident {
 			if ev.First.Before(start) {
 				start = ev.First
 			}

@@ -22,17 +22,23 @@ type finding struct {
 	Owner     string // the top of the owner chain, e.g. the Deployment
 	Available *int
 	Desired   *int
+	names     []string // names of the object, its related objects and its owners
 }
 
 // what names the finding: its problem, prefixed with the object unless the
 // problem already names it.
 func (f finding) what() string { return whatOf(f.Object, f.Problem) }
 
-func whatOf(object, problem string) string {
-	name := object
-	if i := strings.LastIndexAny(name, " /"); i >= 0 {
-		name = name[i+1:]
+// nameOf returns the name in "Kind namespace/name" or "kind/name".
+func nameOf(object string) string {
+	if i := strings.LastIndexAny(object, " /"); i >= 0 {
+		return object[i+1:]
 	}
+	return object
+}
+
+func whatOf(object, problem string) string {
+	name := nameOf(object)
 	switch {
 	case problem == "":
 		return object
@@ -96,6 +102,18 @@ func parseFindings(raw json.RawMessage) triageFacts {
 			Fixes:    texts(first(m, "fixes", "fix")),
 		}
 		f.Impact, f.Owner, f.Available, f.Desired = impact(m["impact"])
+		f.names = append(f.names, nameOf(f.Object))
+		var refs []json.RawMessage
+		_ = json.Unmarshal(m["related"], &refs)
+		var im map[string]json.RawMessage
+		if json.Unmarshal(m["impact"], &im) == nil {
+			var owners []json.RawMessage
+			_ = json.Unmarshal(im["owners"], &owners)
+			refs = append(refs, owners...)
+		}
+		for _, r := range refs {
+			f.names = append(f.names, nameOf(objectString(r)))
+		}
 		tf.findings = append(tf.findings, f)
 		for _, line := range f.Evidence {
 			if ev, ok := eventLine(line); ok {
@@ -123,6 +141,37 @@ func parseFindings(raw json.RawMessage) triageFacts {
 	}
 	sort.SliceStable(tf.events, func(i, j int) bool { return tf.events[i].First.Before(tf.events[j].First) })
 	return tf
+}
+
+// maxClusterEvents bounds the warning events a postmortem lists.
+const maxClusterEvents = 20
+
+// incidentEvents returns the warning events about the objects the findings
+// name (their related objects and owners included), oldest first, at most
+// maxClusterEvents; when none is about them, the oldest events. Warnings
+// about unrelated objects would stretch the incident's duration and bury the
+// timeline. omitted counts the events left out.
+func (tf triageFacts) incidentEvents() (events []ClusterEvent, omitted int) {
+	names := map[string]bool{}
+	for _, f := range tf.findings {
+		for _, n := range f.names {
+			if n != "" {
+				names[n] = true
+			}
+		}
+	}
+	for _, ev := range tf.events {
+		if names[nameOf(ev.Object)] {
+			events = append(events, ev)
+		}
+	}
+	if len(events) == 0 {
+		events = tf.events
+	}
+	if len(events) > maxClusterEvents {
+		events = events[:maxClusterEvents]
+	}
+	return events, len(tf.events) - len(events)
 }
 
 // evidenceEvent matches an event quoted as evidence:

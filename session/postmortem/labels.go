@@ -19,7 +19,7 @@ type labels struct {
 	reported, eventsCol, commandsNone, omitted, redactions, snapshot     string
 	fixApplied, fixNotApplied, fixUnstated, fixByModel, fixByRules       string
 	fixByOperator, resolvedAt, notResolved, urgency                      string
-	noOutput, sep                                                        string
+	noOutput, sep, moreEvents                                            string
 
 	startedF, reportF, proposedF, deniedF, deniedNoReason, editedF    string
 	interjectedS, approvedF, alwaysS, autoS, resultF, fixF, resolvedS string
@@ -68,7 +68,7 @@ var en = labels{
 	fixByModel: "proposed in the session", fixByRules: "suggested by the first-response rules",
 	fixByOperator: "stated by the operator",
 	resolvedAt:    "Resolved at %s.", notResolved: "The incident was not marked resolved in the session.",
-	urgency: "urgency", noOutput: "_No output._", sep: "; ",
+	urgency: "urgency", noOutput: "_No output._", sep: "; ", moreEvents: "%d more warning event groups about other objects are in the first-response report.",
 
 	startedF:       "Session started by %s on context %s (%s), model %s",
 	reportF:        "First-response report: %s",
@@ -117,7 +117,7 @@ var ja = labels{
 	fixByModel: "セッション内で提案", fixByRules: "初動ルールによる提案",
 	fixByOperator: "オペレーターが記録",
 	resolvedAt:    "%s に解決。", notResolved: "セッション内で解決済みにされていません。",
-	urgency: "緊急度", noOutput: "_出力なし。_", sep: "、",
+	urgency: "緊急度", noOutput: "_出力なし。_", sep: "、", moreEvents: "ほかのオブジェクトに関する警告イベントが %d グループあります (初動レポートを参照)。",
 
 	startedF:       "%s がセッションを開始 (コンテキスト %s、%s、モデル %s)",
 	reportF:        "初動レポート: %s",

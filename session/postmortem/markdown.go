@@ -110,6 +110,9 @@ func renderMarkdown(p *Postmortem) []byte {
 		for _, e := range p.Detection.Events {
 			w("- %s — %s\n", ts(e.First), mdText(e.line()))
 		}
+		if p.Detection.OmittedEvents > 0 {
+			w("- %s\n", fmt.Sprintf(l.moreEvents, p.Detection.OmittedEvents))
+		}
 		b.WriteString("\n")
 	}
 	if p.Detection.Reported != nil {

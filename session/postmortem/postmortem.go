@@ -111,8 +111,9 @@ type Affected struct {
 
 // Detection is how the incident was noticed.
 type Detection struct {
-	Events   []ClusterEvent `json:"events"`
-	Reported *time.Time     `json:"reported,omitempty"` // when the first-response report was made
+	Events        []ClusterEvent `json:"events"`
+	OmittedEvents int            `json:"omittedEvents,omitempty"` // warning groups about other objects, or beyond the first 20
+	Reported      *time.Time     `json:"reported,omitempty"`      // when the first-response report was made
 }
 
 // ClusterEvent is one warning event group from the cluster.

@@ -174,3 +174,21 @@ func BenchmarkExport(b *testing.B) {
 		}
 	}
 }
+
+func TestIncidentEvents(t *testing.T) {
+	ev := func(kind, name string, hour int) string {
+		return fmt.Sprintf(`{"object":{"kind":%q,"namespace":"shop","name":%q},"type":"Warning","reason":"R","message":"m","count":1,"first":"2025-01-02T%02d:00:00Z","last":"2025-01-02T%02d:00:00Z"}`, kind, name, hour, hour)
+	}
+	finding := `{"object":{"kind":"Pod","namespace":"shop","name":"web-1"},"related":[{"kind":"Pod","namespace":"shop","name":"web-2"}],
+		"impact":{"owners":[{"kind":"ReplicaSet","namespace":"shop","name":"web-7d"},{"kind":"Deployment","namespace":"shop","name":"web"}]}}`
+	raw := `{"findings":[` + finding + `],"events":[` + ev("Node", "old-node", 3) + "," + ev("Pod", "web-2", 10) + "," +
+		ev("Deployment", "web", 9) + "," + ev("Pod", "other", 11) + `]}`
+	got, omitted := parseFindings(json.RawMessage(raw)).incidentEvents()
+	if len(got) != 2 || omitted != 2 || got[0].Object != "Deployment shop/web" || got[1].Object != "Pod shop/web-2" {
+		t.Errorf("incident events %+v, %d omitted: want the Deployment's and web-2's, oldest first", got, omitted)
+	}
+	noMatch := `{"findings":[],"events":[` + ev("Pod", "a", 5) + "," + ev("Pod", "b", 4) + `]}`
+	if got, omitted := parseFindings(json.RawMessage(noMatch)).incidentEvents(); len(got) != 2 || omitted != 0 || got[0].Object != "Pod shop/b" {
+		t.Errorf("with no finding every event is the incident's, oldest first: %+v, %d", got, omitted)
+	}
+}
