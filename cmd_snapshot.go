@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
+	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/snapshot"
 )
 
@@ -53,40 +52,22 @@ func runSnapshot(ctx context.Context, cmd *cobra.Command, o *rootOptions, ns, ou
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	cfg, err := o.kube.ToRESTConfig()
+	conn, err := kube.Connect(ctx, o.kube)
 	if err != nil {
-		return fmt.Errorf("read the kubeconfig: %w", err)
-	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 50, 100
-	cfg.Wrap(snapshotReadOnly)
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("build the cluster client: %w", err)
-	}
-	opts := snapshot.Options{Namespace: ns, Server: cfg.Host}
-	loader := o.kube.ToRawKubeConfigLoader()
-	if raw, err := loader.RawConfig(); err == nil {
-		opts.Context = raw.CurrentContext
-		if o.kube.Context != nil && *o.kube.Context != "" {
-			opts.Context = *o.kube.Context
-		}
-		if c, ok := raw.Contexts[opts.Context]; ok {
-			opts.Cluster = c.Cluster
-		}
-	}
-	if dn, _, err := loader.Namespace(); err == nil {
-		opts.DefaultNamespace = dn
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
-	opts.Progress = func(step string) { fmt.Fprintln(stderr, "  "+step) }
+	opts := snapshot.Options{
+		Namespace: ns, Context: conn.Context, Cluster: conn.Cluster, Server: conn.Server, DefaultNamespace: conn.Namespace,
+		Progress: func(step string) { fmt.Fprintln(stderr, "  "+step) },
+	}
 	scope := "all namespaces"
 	if ns != "" {
 		scope = "namespace " + ns
 	}
-	fmt.Fprintf(stderr, "capturing %s of %s\n", scope, cfg.Host)
+	fmt.Fprintf(stderr, "capturing %s of %s (%s)\n", scope, conn.Context, conn.Server)
 	start := time.Now()
-	f, err := snapshot.Capture(ctx, cs, opts)
+	f, err := snapshot.Capture(ctx, conn.Clientset, opts)
 	if err != nil {
 		return err
 	}
@@ -100,7 +81,7 @@ func runSnapshot(ctx context.Context, cmd *cobra.Command, o *rootOptions, ns, ou
 	}
 	fmt.Fprintf(stderr, "wrote %s (%s) in %s: %s", out, humanBytes(size), time.Since(start).Round(100*time.Millisecond), s.Describe())
 	if n := len(f.Gaps); n > 0 {
-		fmt.Fprintf(stderr, "; %d gaps (see the report)", n)
+		fmt.Fprintf(stderr, "; %d parts could not be captured: %s", n, strings.Join(f.Gaps, "; "))
 	}
 	fmt.Fprintln(stderr)
 	return nil
@@ -145,18 +126,3 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
-
-// snapshotReadOnly refuses every request but GET and HEAD before it leaves
-// the process.
-func snapshotReadOnly(rt http.RoundTripper) http.RoundTripper {
-	return snapshotTransport(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			return nil, fmt.Errorf("refused %s %s: a snapshot only reads", req.Method, req.URL.Path)
-		}
-		return rt.RoundTrip(req)
-	})
-}
-
-type snapshotTransport func(*http.Request) (*http.Response, error)
-
-func (f snapshotTransport) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

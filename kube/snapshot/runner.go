@@ -3,6 +3,7 @@ package snapshot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,8 +42,33 @@ func (r *Runner) Run(ctx context.Context, a kube.Action) (kube.Result, error) {
 		if err := r.snap.check(a); err != nil {
 			return kube.Result{Command: a.String(), Started: time.Now()}, err
 		}
+		a = expandAll(a)
 	}
 	return r.exec.Run(ctx, a)
+}
+
+// expandAll turns `get all` into the kinds of the "all" category that a
+// snapshot holds, so that kubectl does not ask for the ones it does not.
+func expandAll(a kube.Action) kube.Action {
+	if a.Verb != "get" || len(a.Operands) == 0 {
+		return a
+	}
+	types := strings.Split(a.Operands[0], ",")
+	i := slices.Index(types, "all")
+	if i < 0 {
+		return a
+	}
+	types = slices.Concat(types[:i], allKinds, types[i+1:])
+	expanded := strings.Join(types, ",")
+	args := slices.Clone(a.Args)
+	if j := slices.Index(args, a.Operands[0]); j >= 0 {
+		args[j] = expanded
+	}
+	checked, err := kube.ParseArgs(args)
+	if err != nil {
+		return a
+	}
+	return checked
 }
 
 // check returns the sentence for an action the snapshot cannot answer.

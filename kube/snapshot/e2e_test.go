@@ -1,0 +1,335 @@
+package snapshot
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/kube/kubetest"
+	"github.com/kuberesponder/kuberesponder/kube/triage"
+)
+
+var update = flag.Bool("update", false, "capture the seed incident again and rewrite demo/seed.snapshot.json.gz")
+
+func TestMain(m *testing.M) { kubetest.Main(m) }
+
+// e2eCanary is a secret value planted in a Secret, its last-applied
+// annotation and a ConfigMap; it must never reach the snapshot file.
+const e2eCanary = "kr-canary-9f3e1a7c2b"
+
+const demoPath = "demo/seed.snapshot.json.gz"
+
+const seedExtras = `
+apiVersion: v1
+kind: Secret
+metadata:
+  name: shop-db
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"apiVersion":"v1","kind":"Secret","stringData":{"password":"` + e2eCanary + `"}}'
+type: Opaque
+stringData: {username: shop, password: ` + e2eCanary + `}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: shop-config}
+data:
+  DATABASE_URL: postgres://shop:` + e2eCanary + `@db:5432/shop
+  LOG_LEVEL: info
+`
+
+// seedCluster reproduces the seed incident in namespace default and waits
+// until both Deployments report their final replica counts and the node
+// controller has registered both nodes, so that a capture and the live
+// cluster read the same state.
+func seedCluster(t *testing.T) (*kubetest.Cluster, context.Context) {
+	c := kubetest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	if _, err := c.SeedIncident(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(ctx, seedExtras); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		d5, err5 := c.Admin.AppsV1().Deployments("default").Get(ctx, "nginx-with-5gi", metav1.GetOptions{})
+		d10, err10 := c.Admin.AppsV1().Deployments("default").Get(ctx, "nginx-with-10gi", metav1.GetOptions{})
+		evs, err := c.Admin.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "reason=RegisteredNode"})
+		if err5 == nil && err10 == nil && err == nil && settled(d5, 1) && settled(d10, 1) && len(evs.Items) >= len(kubetest.SeedNodes) {
+			return c, ctx
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the seed Deployments did not settle: %v %v", err5, err10)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func settled(d *appsv1.Deployment, available int32) bool {
+	return d.Status.ObservedGeneration == d.Generation && d.Status.AvailableReplicas == available &&
+		d.Status.Replicas == *d.Spec.Replicas && d.Status.UpdatedReplicas == *d.Spec.Replicas
+}
+
+// readOnlyClient is the read-only identity behind the engine's read-only
+// transport, as kuberesponder snapshot builds it.
+func readOnlyClient(t *testing.T, c *kubetest.Cluster) kubernetes.Interface {
+	cs, err := kubernetes.NewForConfig(kube.ReadOnlyConfig(c.ReadOnlyConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// TestSeedSnapshot takes a snapshot of the seed incident from the real
+// control plane and checks it against the live cluster: only reads were
+// sent, the canary never reached the file, the report is the live one and
+// every supported read verb answers as kubectl does.
+func TestSeedSnapshot(t *testing.T) {
+	c, ctx := seedCluster(t)
+	cs := readOnlyClient(t, c)
+	mark, err := c.AuditMark()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	f, err := Capture(ctx, cs, Options{Context: "seed-incident", Cluster: "seed-incident", Server: c.ReadOnlyConfig.Host, DefaultNamespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("captured in %s; gaps: %v", time.Since(start).Round(time.Millisecond), f.Gaps)
+	var file bytes.Buffer
+	if err := f.Write(&file); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("snapshot file: %d bytes", file.Len())
+
+	t.Run("only reads", func(t *testing.T) {
+		events, err := c.AuditSince(mark)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) == 0 {
+			t.Fatal("the audit log recorded no request of the read-only user")
+		}
+		for _, e := range events {
+			if !e.ReadOnly() {
+				t.Errorf("not a read: %s", e)
+			}
+		}
+	})
+	t.Run("no canary", func(t *testing.T) {
+		zr, err := gzip.NewReader(bytes.NewReader(file.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, needle := range []string{e2eCanary, base64.StdEncoding.EncodeToString([]byte(e2eCanary))} {
+			if bytes.Contains(raw, []byte(needle)) {
+				t.Errorf("the snapshot file holds %q", needle)
+			}
+		}
+	})
+	snap, err := Read(bytes.NewReader(file.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("report equals live", func(t *testing.T) {
+		live, err := triage.Gather(ctx, cs, triage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range []string{"en", "ja"} {
+			got := normalise(triage.Build(snap.Facts()).Markdown(lang))
+			want := normalise(triage.Build(live).Markdown(lang))
+			if got != want {
+				t.Errorf("%s report from the snapshot differs from the live one:\n--- snapshot\n%s\n--- live\n%s", lang, got, want)
+			}
+		}
+	})
+	t.Run("verbs equal kubectl", func(t *testing.T) { compareVerbs(t, ctx, c, snap) })
+	t.Run("demo", func(t *testing.T) { checkDemo(t, file.Bytes(), snap) })
+}
+
+func compareVerbs(t *testing.T, ctx context.Context, c *kubetest.Cluster, snap *Snapshot) {
+	pods, err := c.Admin.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := ""
+	for _, p := range pods.Items {
+		if p.Spec.NodeName == "" {
+			pending = p.Name
+		}
+	}
+	if pending == "" {
+		t.Fatal("the seed incident has no Pending pod")
+	}
+	node := kubetest.SeedNodes[0]
+	lines := []string{
+		"get pods", "get pods -o wide", "get pods -A", "get pods --show-labels", "get pods -l app=nginx-with-10gi",
+		"get pods --field-selector status.phase=Pending", "get pods -o name",
+		"get nodes", "get nodes -o wide", "get deploy", "get deploy -o wide", "get rs -o wide", "get svc", "get ns",
+		"get events -A", "get secrets", "get cm", "get deploy,rs", "get all",
+		"get pod " + pending + " -o json", "get deploy nginx-with-10gi -o yaml",
+		"describe pod " + pending, "describe node " + node, "describe deploy nginx-with-10gi", "describe rs", "describe svc kubernetes",
+		"describe pvc", "logs " + pending, "events", "events -A --types=Warning", "events --for pod/" + pending,
+		"api-resources", "api-versions",
+	}
+	r, err := snap.Runner(kube.ExecOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range lines {
+		t.Run(line, func(t *testing.T) {
+			a, err := kube.Parse(line)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			res, err := r.Run(ctx, a)
+			if err != nil {
+				t.Fatalf("snapshot: %v", err)
+			}
+			want, err := c.Kubectl(ctx, c.ReadOnlyKubeconfig, a.Args...)
+			if err != nil {
+				t.Fatalf("kubectl: %v", err)
+			}
+			got := res.Output
+			if strings.HasPrefix(got, "No resources found") && want == "" {
+				return // kubectl prints that line on stderr
+			}
+			if strings.HasSuffix(line, " -o json") || strings.HasSuffix(line, " -o yaml") {
+				got, want = objectFields(t, got), objectFields(t, want)
+			}
+			if normalise(got) != normalise(want) {
+				t.Errorf("differs from kubectl:\n--- snapshot\n%s\n--- kubectl\n%s", got, want)
+			}
+		})
+	}
+	t.Run("version", func(t *testing.T) {
+		a, _ := kube.Parse("version")
+		res, err := r.Run(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := c.Kubectl(ctx, c.ReadOnlyKubeconfig, "version")
+		if err != nil {
+			t.Fatal(err)
+		}
+		server := res.Output[strings.Index(res.Output, "Server Version:"):]
+		if !strings.Contains(want, server) {
+			t.Errorf("version %q is not in kubectl's %q", res.Output, want)
+		}
+	})
+	t.Run("cannot answer", func(t *testing.T) {
+		a, _ := kube.Parse("top pods")
+		_, err := r.Run(ctx, a)
+		if err == nil || !strings.Contains(err.Error(), "this snapshot cannot answer `kubectl top pod`") {
+			t.Errorf("top pods: %v", err)
+		}
+	})
+}
+
+// objectFields re-renders an object's YAML or JSON without the fields that
+// change on every write or that a snapshot drops.
+func objectFields(t *testing.T, text string) string {
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(text), &m); err != nil {
+		t.Fatalf("decode %q: %v", text, err)
+	}
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "managedFields")
+		delete(md, "resourceVersion")
+	}
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+var (
+	ages       = regexp.MustCompile(`\b\d+(s|m|h|d|y)(\d+(s|m|h|d))?\b|<invalid>`)
+	stamps     = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)|[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}`)
+	counts     = regexp.MustCompile(`\(x\d+ over|\| \d+ \|`)
+	podSuffix  = regexp.MustCompile(`(nginx-with-\d+gi-[a-z0-9]+)-[a-z0-9]{5}\b`)
+	blanks     = regexp.MustCompile(`[ \t]+`)
+	eventNames = regexp.MustCompile(`\.[0-9a-f]{12,}\b`)
+)
+
+// normalise removes what legitimately differs between two reads of the same
+// state: ages, timestamps, event counts, random name suffixes, column widths.
+func normalise(s string) string {
+	s = stamps.ReplaceAllString(s, "TIME")
+	s = ages.ReplaceAllString(s, "AGE")
+	s = counts.ReplaceAllString(s, "COUNT")
+	s = podSuffix.ReplaceAllString(s, "$1-XXXXX")
+	s = eventNames.ReplaceAllString(s, ".EVENT")
+	s = blanks.ReplaceAllString(s, " ")
+	return strings.TrimSpace(s)
+}
+
+// checkDemo rewrites the embedded demo with -update; otherwise it checks
+// that the demo still has the shape of a fresh capture: same format, same
+// objects (names up to random suffixes) and the same report.
+func checkDemo(t *testing.T, fresh []byte, snap *Snapshot) {
+	if *update {
+		if err := os.WriteFile(demoPath, fresh, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s (%d bytes)", demoPath, len(fresh))
+		return
+	}
+	demo, err := LoadEmbeddedDemo()
+	if err != nil {
+		t.Fatalf("%v; run go test ./kube/snapshot -run TestSeedSnapshot -update", err)
+	}
+	if got, want := shape(demo), shape(snap); got != want {
+		t.Errorf("the embedded demo no longer matches a fresh capture; run go test ./kube/snapshot -run TestSeedSnapshot -update\n--- demo\n%s\n--- fresh\n%s", got, want)
+	}
+	got := normalise(triage.Build(demo.Facts()).Markdown("en"))
+	want := normalise(triage.Build(snap.Facts()).Markdown("en"))
+	if got != want {
+		t.Errorf("the demo's report differs from a fresh capture's:\n--- demo\n%s\n--- fresh\n%s", got, want)
+	}
+}
+
+// shape lists the objects of a snapshot by kind and normalised name.
+func shape(s *Snapshot) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version %d\n", s.file.Version)
+	for _, k := range builtin {
+		if k.Resource == "events" {
+			continue // their number depends on timing; the report compares the warnings
+		}
+		objs, _ := s.store.list(k, query{})
+		var names []string
+		for _, o := range objs {
+			m := metaOf(o)
+			names = append(names, normalise(m.GetNamespace()+"/"+m.GetName()))
+		}
+		fmt.Fprintf(&b, "%s: %s\n", k.gr(), strings.Join(names, " "))
+	}
+	for _, l := range s.file.Logs {
+		fmt.Fprintf(&b, "log %s\n", normalise(l.Namespace+"/"+l.Pod+"/"+l.Container))
+	}
+	return b.String()
+}
