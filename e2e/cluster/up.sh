@@ -10,6 +10,7 @@
 #                     loopback ports (defaults 6443, 2379, 2380, 10250)
 #   KCM_CONTROLLERS   kube-controller-manager --controllers value (default: the list below)
 #   WATCH_PID         when set, everything is stopped as soon as that process exits
+#   WATCH_REMOVE=1    ... and DIR is removed then
 #
 # DIR afterwards: admin.kubeconfig, readonly.kubeconfig (user kuberesponder,
 # get/list/watch on everything), audit.log (that user's requests only, Metadata
@@ -72,8 +73,8 @@ start() {
 
 if [ -n "${WATCH_PID:-}" ]; then
   # Stops every process of this run once WATCH_PID is gone, however it ended.
-  start watchdog bash -c 'trap "kill \$t; exit 0" TERM; tail --pid="$1" -f /dev/null & t=$!; wait $t; exec "$2" "$3"' \
-    watchdog "$WATCH_PID" "$HERE/down.sh" "$DIR"
+  start watchdog bash -c 'trap "kill \$t; exit 0" TERM; tail --pid="$1" -f /dev/null & t=$!; wait $t
+    "$2" "$3"; [ "$4" != 1 ] || rm -rf "$3"' watchdog "$WATCH_PID" "$HERE/down.sh" "$DIR" "${WATCH_REMOVE:-0}"
 fi
 
 start etcd "$BIN/etcd" --name=e2e --data-dir="$DIR/etcd" \
@@ -96,25 +97,36 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --audit-policy-file="$DIR/audit-policy.yaml" --audit-log-path="$DIR/audit.log" \
   --profiling=false
 
-export KUBECACHEDIR=$DIR/kube-cache
-KC=("$BIN/kubectl" "--kubeconfig=$DIR/admin.kubeconfig")
-alive() { watched; kill -0 "$(cat "$DIR/pids/$1.pid")" 2>/dev/null || fail "$1 exited"; }
-for _ in $(seq 300); do
-  "${KC[@]}" get --raw /readyz >/dev/null 2>&1 && break
+alive() {
+  watched
+  local stat
+  read -r stat 2>/dev/null <"/proc/$(cat "$DIR/pids/$1.pid")/stat" || fail "$1 exited"
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ] || fail "$1 exited"
+}
+# curl, not kubectl, for the polling: each kubectl start costs this huge binary's init.
+api() {
+  curl -sf --max-time 10 --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$P/admin.key" \
+    "https://127.0.0.1:$API_PORT$1" "${@:2}"
+}
+apply() { api "$1?fieldManager=up.sh&force=true" -X PATCH -H 'Content-Type: application/apply-patch+yaml' --data-binary @- >/dev/null; }
+for _ in $(seq 600); do
+  api /readyz >/dev/null 2>&1 && break
   alive etcd
   alive kube-apiserver
-  sleep 0.2
+  sleep 0.1
 done
-"${KC[@]}" get --raw /readyz >/dev/null || fail "kube-apiserver did not become ready"
+api /readyz >/dev/null || fail "kube-apiserver did not become ready"
 
-"${KC[@]}" apply -f - >/dev/null <<'YAML'
+apply /apis/rbac.authorization.k8s.io/v1/clusterroles/kuberesponder-readonly <<'YAML'
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: kuberesponder-readonly}
 rules:
 - {apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch]}
 - {nonResourceURLs: ["*"], verbs: [get]}
----
+YAML
+apply /apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kuberesponder-readonly <<'YAML'
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: kuberesponder-readonly}
@@ -144,15 +156,17 @@ start kwok "$BIN/kwok" --kubeconfig="$P/kwok.kubeconfig" \
   --tls-cert-file="$P/apiserver.crt" --tls-private-key-file="$P/apiserver.key"
 
 # Usable = the default ServiceAccount exists (admission rejects pods until then).
-for _ in $(seq 600); do
-  "${KC[@]}" -n default get serviceaccount default >/dev/null 2>&1 && break
+for _ in $(seq 1200); do
+  api /api/v1/namespaces/default/serviceaccounts/default >/dev/null 2>&1 && break
   for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do alive "$c"; done
-  sleep 0.2
+  sleep 0.1
 done
-"${KC[@]}" -n default get serviceaccount default >/dev/null 2>&1 || fail "the default ServiceAccount never appeared"
+api /api/v1/namespaces/default/serviceaccounts/default >/dev/null || fail "the default ServiceAccount never appeared"
 
 cat > "$DIR/env" <<ENV
-export KUBECONFIG='$DIR/admin.kubeconfig'
+# kubectl and kuberesponder use the read-only identity; kubectl --kubeconfig
+# \$KUBERESPONDER_ADMIN_KUBECONFIG for anything that writes.
+export KUBECONFIG='$DIR/readonly.kubeconfig'
 export KUBERESPONDER_ADMIN_KUBECONFIG='$DIR/admin.kubeconfig'
 export KUBERESPONDER_READONLY_KUBECONFIG='$DIR/readonly.kubeconfig'
 export KUBERESPONDER_AUDIT_LOG='$DIR/audit.log'

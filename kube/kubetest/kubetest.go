@@ -226,6 +226,7 @@ func (c *Cluster) up(ctx context.Context, bin string) error {
 		"ETCD_PEER_PORT="+strconv.Itoa(ports[2]),
 		"KUBELET_PORT="+strconv.Itoa(ports[3]),
 		"WATCH_PID="+strconv.Itoa(os.Getpid()),
+		"WATCH_REMOVE="+map[bool]string{true: "0", false: "1"}[keep()],
 	)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -273,7 +274,7 @@ func (c *Cluster) Stop() error {
 	if err != nil {
 		return fmt.Errorf("stop the control plane in %s: %w: %s", c.Dir, err, out)
 	}
-	if os.Getenv("KUBERESPONDER_E2E_KEEP") == "1" {
+	if keep() {
 		fmt.Fprintf(os.Stderr, "kubetest: control-plane directory kept: %s\n", c.Dir)
 		return nil
 	}
@@ -282,6 +283,9 @@ func (c *Cluster) Stop() error {
 	}
 	return nil
 }
+
+// keep reports whether KUBERESPONDER_E2E_KEEP=1 asks to keep the directory.
+func keep() bool { return os.Getenv("KUBERESPONDER_E2E_KEEP") == "1" }
 
 // kill ends whatever is left of up.sh's process group.
 func (c *Cluster) kill() {

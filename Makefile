@@ -1,0 +1,38 @@
+# kuberesponder: build, test and run against a real control plane.
+GO ?= go
+CLUSTER_DIR := $(CURDIR)/.cluster
+
+.PHONY: build test test-unit vet lint controlplane cluster cluster-down bench demo
+
+build:
+	$(GO) build -o kuberesponder .
+
+# Unit and end-to-end tests; the end-to-end tests start real control planes
+# (the binary is built once into a cache, 7-10 minutes the first time).
+test: vet controlplane
+	$(GO) test -timeout 60m ./...
+
+test-unit:
+	$(GO) test -short ./...
+
+vet:
+	$(GO) vet ./...
+
+lint: vet
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+
+# Builds the control-plane binary unless it is cached (skipped with KUBERESPONDER_E2E=0).
+controlplane:
+	@if [ "$${KUBERESPONDER_E2E:-1}" != 0 ]; then e2e/cluster/build.sh >/dev/null; fi
+
+cluster:
+	@e2e/cluster/cluster.sh up $(CLUSTER_DIR)
+
+cluster-down:
+	@e2e/cluster/cluster.sh down $(CLUSTER_DIR)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo:
+	$(GO) run . --demo
