@@ -148,12 +148,14 @@ func (m *Model) cardInputKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// cardView renders the approval card at width w.
-func (m *Model) cardView(w int) string {
+// cardView renders the approval card at width w in at most maxLines lines.
+// When the screen is short, the explanation goes first; the command and
+// the keys stay.
+func (m *Model) cardView(w, maxLines int) string {
 	c := m.card
 	st := m.st
 	inner := max(w-4, 10)
-	var lines []string
+	var head, lines, foot []string
 	title := "Run this command?"
 	if !c.runnable() {
 		title = "Proposed fix — run it yourself"
@@ -161,9 +163,9 @@ func (m *Model) cardView(w int) string {
 	if c.pending > 1 {
 		title += fmt.Sprintf("  (1 of %d)", c.pending)
 	}
-	lines = append(lines, st.Title.Render(title))
+	head = append(head, st.Title.Render(title))
 	for _, l := range wrap(clean(c.command), inner) {
-		lines = append(lines, st.Command.Render(l))
+		head = append(head, st.Command.Render(l))
 	}
 	badge := st.risk(c.action.Risk.String()).Render("[" + strings.ToUpper(c.action.Risk.String()) + "]")
 	lines = append(lines, wrapStyled(badge+" ", clean(c.action.Reason), inner, st.Dim)...)
@@ -185,15 +187,24 @@ func (m *Model) cardView(w int) string {
 	}
 	switch c.mode {
 	case cardDeny, cardEdit:
-		lines = append(lines, c.input.View())
+		c.input.Width = inner
+		foot = append(foot, c.input.View())
 	default:
-		lines = append(lines, m.cardHints(c))
+		foot = wrapStyled("", m.cardHints(c), inner, st.Text)
+	}
+	room := maxLines - 2 // the border
+	if over := len(head) + len(lines) + len(foot) - room; over > 0 {
+		lines = lines[:max(len(lines)-over, 0)]
+		if over -= len(lines); over > 0 && len(head) > 1 {
+			head = head[1:] // the title
+		}
 	}
 	box := st.Card
 	if m.focus == focusTranscript {
 		box = st.CardFocused
 	}
-	return box.Width(w - 2).Render(strings.Join(lines, "\n"))
+	body := append(append(head, lines...), foot...)
+	return box.Width(w - 2).Render(strings.Join(body, "\n"))
 }
 
 // cardHints is the key line of the card.
@@ -340,19 +351,22 @@ func (m *Model) allowedKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// allowedView renders the always-allowed overlay at width w.
-func (m *Model) allowedView(w int) string {
+// allowedView renders the always-allowed overlay at width w in at most maxLines lines.
+func (m *Model) allowedView(w, maxLines int) string {
 	st := m.st
+	l := m.allowed
 	lines := []string{st.Title.Render("Always allowed in this session (read-only only)")}
-	if len(m.allowed.items) == 0 {
+	if len(l.items) == 0 {
 		lines = append(lines, st.Dim.Render("Nothing: every action asks first."))
 	}
-	for i, v := range m.allowed.items {
+	room := max(maxLines-4, 1) // border, title, keys
+	first := max(min(l.sel-room/2, len(l.items)-room), 0)
+	for i := first; i < len(l.items) && i < first+room; i++ {
 		mark := "  "
-		if i == m.allowed.sel {
+		if i == l.sel {
 			mark = "> "
 		}
-		lines = append(lines, st.Text.Render(mark+"kubectl "+clean(v)+" …"))
+		lines = append(lines, st.Text.Render(truncate(mark+"kubectl "+clean(l.items[i])+" …", w-4)))
 	}
 	lines = append(lines, st.Key.Render("x")+" "+st.KeyDesc.Render("revoke")+"  "+st.Key.Render("esc")+" "+st.KeyDesc.Render("close"))
 	return st.CardFocused.Width(w - 2).Render(strings.Join(lines, "\n"))

@@ -121,7 +121,7 @@ func (m *Model) startModel(req llm.Request) tea.Cmd {
 	}
 	label := "asking " + m.s.Meta().Model
 	if m.s.Meta().Model == "" || m.s.Meta().Model == "offline" {
-		label = "the offline responder is thinking"
+		label = "offline responder"
 	}
 	a, ctx := m.begin(actModel, label)
 	m.act = a

@@ -164,8 +164,7 @@ func (m *Model) pagerView(w, h int) string {
 		b.WriteString(truncate(p.search.View(), w))
 	} else {
 		k := m.keys
-		b.WriteString(truncate(m.help.ShortHelpView([]key.Binding{k.Scroll, k.Page, k.Top, k.Bottom, k.Search,
-			key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/prev match")), k.Close}), w))
+		b.WriteString(truncate(m.help.ShortHelpView([]key.Binding{k.PagerScroll, k.Search, k.Match, k.Close}), w))
 	}
 	return b.String()
 }

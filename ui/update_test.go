@@ -248,7 +248,7 @@ func TestEscCancelsModelCall(t *testing.T) {
 	h := newHarness(t, &fakeClient{turns: []turn{{deltas: []llm.Delta{{Content: "Thinking about "}}, block: true}}}, seedRunner())
 	h.key("enter")
 	h.wait(3 * time.Second)
-	h.mustSee("the offline responder is thinking 3.0s", "esc cancels", "Thinking about")
+	h.mustSee("offline responder 3.0s", "esc cancels", "Thinking about")
 	h.key("esc")
 	if h.m.act != nil {
 		t.Fatal("the model call is still running after esc")

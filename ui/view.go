@@ -30,14 +30,7 @@ func (m *Model) View() string {
 	if m.pager != nil {
 		return m.pagerView(w, h)
 	}
-	var dock string
-	switch {
-	case m.allowed != nil:
-		dock = m.allowedView(w)
-	case m.card != nil:
-		dock = m.cardView(w)
-	}
-	dock = m.fitDock(dock)
+	dock := m.dockView()
 	th := m.transcriptHeightFor(dock)
 	var b strings.Builder
 	b.Grow(w * h * 2)
@@ -80,26 +73,23 @@ func (m *Model) View() string {
 
 // transcriptHeight is the number of transcript lines on screen now.
 func (m *Model) transcriptHeight() int {
-	var dock string
-	switch {
-	case m.allowed != nil:
-		dock = m.allowedView(m.width)
-	case m.card != nil:
-		dock = m.cardView(m.width)
-	}
-	return m.transcriptHeightFor(m.fitDock(dock))
+	return m.transcriptHeightFor(m.dockView())
 }
 
-// fitDock cuts a docked panel that is taller than the screen allows,
-// keeping its top (title and command) and its bottom (keys).
-func (m *Model) fitDock(dock string) string {
-	room := m.height - 5
-	lines := strings.Split(dock, "\n")
-	if dock == "" || len(lines) <= room {
-		return dock
+// maxDockWidth keeps the card readable on very wide terminals.
+const maxDockWidth = 110
+
+// dockView is the panel docked above the input box: the always-allowed
+// list or the approval card, fitted to the lines the screen can spare.
+func (m *Model) dockView() string {
+	w, room := min(m.width, maxDockWidth), m.height-5
+	switch {
+	case m.allowed != nil:
+		return m.allowedView(w, room)
+	case m.card != nil:
+		return m.cardView(w, room)
 	}
-	keep := append(lines[:max(room-2, 1):max(room-2, 1)], lines[len(lines)-2:]...)
-	return strings.Join(keep, "\n")
+	return ""
 }
 
 // transcriptHeightFor is the transcript height left by a docked panel:
@@ -173,7 +163,7 @@ func (m *Model) statusView(w int) string {
 	}
 	spin := spinnerFrames[m.frame%len(spinnerFrames)]
 	if a := m.act; a != nil {
-		s := fmt.Sprintf("%s %s %s", spin, a.label, seconds(m.now().Sub(a.started).Truncate(1e9)))
+		s := fmt.Sprintf("%s %s %s", spin, a.label, seconds(m.now().Sub(a.started)))
 		if a.retry != nil {
 			wait := max(a.retryAt.Sub(m.now()), 0)
 			s += fmt.Sprintf(" — retrying in %ds (%s, attempt %d)", int(wait.Seconds()+0.999), a.retry.Reason, a.retry.Attempt)
@@ -192,7 +182,7 @@ func (m *Model) statusView(w int) string {
 		return st.Flash.Render(truncate(m.flash, w))
 	}
 	if a := m.export; a != nil {
-		return st.Pending.Render(truncate(fmt.Sprintf("%s %s %s", spin, a.label, seconds(m.now().Sub(a.started).Truncate(1e9))), w))
+		return st.Pending.Render(truncate(fmt.Sprintf("%s %s %s", spin, a.label, seconds(m.now().Sub(a.started))), w))
 	}
 	hint := ""
 	switch {
@@ -217,14 +207,16 @@ func (m *Model) shortHelp() []key.Binding {
 		b = []key.Binding{k.Up, k.Down, k.Revoke, k.Close}
 	case m.search != nil:
 		b = []key.Binding{k.NextMatch, k.PrevMatch, k.Cancel}
-	case m.card != nil && m.card.mode != cardAsk:
-		b = []key.Binding{k.Submit, k.Cancel}
+	case m.card != nil && m.card.mode == cardDeny:
+		b = []key.Binding{k.DenyNow, k.Back}
+	case m.card != nil && m.card.mode == cardEdit:
+		b = []key.Binding{k.RunEdit, k.Back}
 	case m.focus == focusInput:
 		b = []key.Binding{k.Submit, k.Focus, k.Page, k.Export, k.Quit}
 	case m.card != nil:
 		b = []key.Binding{k.Focus, k.Scroll, k.Open, k.Help, k.Quit}
 	default:
-		b = []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.Help, k.Export, k.Quit}
+		b = []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.Help, k.Quit}
 	}
 	return b
 }
