@@ -285,3 +285,18 @@ func TestAnalyzeOrder(t *testing.T) {
 		t.Errorf("order differs between runs:\n%s\n%s", rules(fs), rules(again))
 	}
 }
+
+func TestMessagePattern(t *testing.T) {
+	for _, tc := range []struct{ msg, name, want string }{
+		{"Back-off restarting failed container app in pod web-7d9f8c6b5-x2k4q_shop(3f2a9c1d-1b2c-4d5e-8f90-123456789abc)", "web-7d9f8c6b5-x2k4q",
+			"Back-off restarting failed container app in pod <name>_shop(<id>)"},
+		{"0/2 nodes are available: 2 Insufficient memory.", "", "#/# nodes are available: # Insufficient memory."},
+		{`Failed to pull image "nginx:1.27": rpc error`, "", `Failed to pull image "nginx:#.#": rpc error`},
+		{"Created container sha 4f9e2a1c7b3d in 12.5s", "", "Created container sha <id> in #.#s"},
+		{"Readiness probe failed: HTTP probe failed with statuscode: 503", "", "Readiness probe failed: HTTP probe failed with statuscode: #"},
+	} {
+		if got := messagePattern(tc.msg, tc.name); got != tc.want {
+			t.Errorf("messagePattern(%q) = %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+}

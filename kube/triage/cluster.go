@@ -2,7 +2,6 @@ package triage
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -145,19 +144,76 @@ func imageTag(cs []corev1.Container) string {
 	return ""
 }
 
-var (
-	reHex    = regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{9,}\b`)
-	reNumber = regexp.MustCompile(`\d+(\.\d+)?`)
-)
-
 // messagePattern masks the object's own name, UIDs, hashes and numbers so that
-// messages that differ only in those group together.
+// messages that differ only in those group together. It scans the message
+// once: regular expressions cost too much over thousands of events.
 func messagePattern(msg, name string) string {
 	if name != "" {
 		msg = strings.ReplaceAll(msg, name, "<name>")
 	}
-	msg = reHex.ReplaceAllString(msg, "<id>")
-	return reNumber.ReplaceAllString(strings.TrimSpace(msg), "#")
+	msg = strings.TrimSpace(msg)
+	var b strings.Builder
+	b.Grow(len(msg))
+	for i := 0; i < len(msg); {
+		if !isAlnum(msg[i]) {
+			b.WriteByte(msg[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(msg) && (isAlnum(msg[j]) || (msg[j] == '-' && j+1 < len(msg) && isAlnum(msg[j+1]) && isHexRun(msg[i:j]))) {
+			j++
+		}
+		word := msg[i:j]
+		if isID(word) {
+			b.WriteString("<id>")
+		} else {
+			maskDigits(&b, word)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isHexRun(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// isID recognises UUIDs and hex hashes of 8 or more digits that hold a number.
+func isID(w string) bool {
+	if len(w) < 8 || !isHexRun(w) {
+		return false
+	}
+	return strings.ContainsAny(w, "0123456789")
+}
+
+// maskDigits writes w with every number (digits, optionally with one decimal
+// part) replaced by "#".
+func maskDigits(b *strings.Builder, w string) {
+	for i := 0; i < len(w); {
+		if w[i] < '0' || w[i] > '9' {
+			if w[i] == '-' { // a hyphen joined only hex words; keep it
+				b.WriteByte('-')
+			} else {
+				b.WriteByte(w[i])
+			}
+			i++
+			continue
+		}
+		for i < len(w) && w[i] >= '0' && w[i] <= '9' {
+			i++
+		}
+		b.WriteByte('#')
+	}
 }
 
 // human renders a quantity of a resource the way an operator reads it:

@@ -357,7 +357,6 @@ func (a *accumulator) event(e corev1.Event) {
 	}
 	obj := ObjectRef{Kind: e.InvolvedObject.Kind, Namespace: e.InvolvedObject.Namespace, Name: e.InvolvedObject.Name}
 	pattern := messagePattern(e.Message, obj.Name)
-	pattern, _ = a.red.Redact(pattern)
 	key := obj.Kind + "\x00" + obj.Namespace + "\x00" + obj.Name + "\x00" + e.Reason + "\x00" + pattern
 	first, last := eventTimes(&e)
 	count := int(e.Count)
@@ -377,8 +376,7 @@ func (a *accumulator) event(e corev1.Event) {
 		g.First = first
 	}
 	if !last.Before(g.Last) {
-		msg, _ := a.red.Redact(strings.TrimSpace(e.Message))
-		g.Last, g.Message = last, msg
+		g.Last, g.Message = last, strings.TrimSpace(e.Message)
 		g.Source = e.Source.Component
 		if g.Source == "" {
 			g.Source = e.ReportingController
@@ -500,6 +498,8 @@ func (a *accumulator) finish(version string) *Facts {
 		sort.Strings(f.Nodes[i].HostPorts)
 	}
 	for _, g := range a.events {
+		g.Message, _ = a.red.Redact(g.Message)
+		g.Pattern, _ = a.red.Redact(g.Pattern)
 		f.Events = append(f.Events, *g)
 	}
 	sort.Slice(f.Events, func(i, j int) bool {
