@@ -10,7 +10,7 @@ import (
 
 // runTurn plays one operator turn: a message, one approved command with a
 // big output, and a closing answer.
-func runTurn(t *testing.T, s *Session, i int, outLines int) {
+func runTurn(t testing.TB, s *Session, i int, outLines int) {
 	t.Helper()
 	if _, err := s.Operator(fmt.Sprintf("question %d", i)); err != nil {
 		t.Fatal(err)

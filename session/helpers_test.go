@@ -121,7 +121,7 @@ Pod shop/nginx-with-10gi-7d9f8b6c5-84s9k is Pending.
 
 // startSession creates a session in a temporary directory with the first
 // response recorded and the investigation started.
-func startSession(t *testing.T, opts Options) (*Session, Step) {
+func startSession(t testing.TB, opts Options) (*Session, Step) {
 	t.Helper()
 	if opts.Now == nil {
 		opts.Now = newClock().Now

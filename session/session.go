@@ -32,6 +32,20 @@ type Session struct {
 	prompts   *promptCache
 }
 
+// memoCount remembers token counts: the journal's texts never change, and
+// every request counts them again.
+func memoCount(count func(string) int) func(string) int {
+	memo := map[string]int{}
+	return func(text string) int {
+		if n, ok := memo[text]; ok {
+			return n
+		}
+		n := count(text)
+		memo[text] = n
+		return n
+	}
+}
+
 // redactor removes secret values from text; it returns the redacted text
 // and how many values it removed.
 type redactor interface {
@@ -57,7 +71,7 @@ func newSession(dir string, opts Options) *Session {
 		dir:     dir,
 		opts:    opts,
 		red:     newRedactor(),
-		count:   llm.CountTokens,
+		count:   memoCount(llm.CountTokens),
 		prompts: &promptCache{},
 	}
 	s.st = newState(opts)

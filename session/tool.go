@@ -65,7 +65,7 @@ func (s *Session) systemPrompt() string {
 		Namespace: m.Namespace, Snapshot: m.Snapshot, MaxSteps: s.st.maxSteps}
 	if haveReport {
 		r := s.events[s.st.report]
-		d.Title, d.Report = r.Title, strings.TrimSpace(r.Text)
+		d.Title, d.Report = r.Title, s.capReport(strings.TrimSpace(r.Text))
 	}
 	text, err := prompts.Render("system", m.Lang, d)
 	if err != nil {
@@ -97,4 +97,27 @@ func (s *Session) kickoff() (string, error) {
 		s.prompts.kick = strings.TrimSpace(text)
 	}
 	return s.prompts.kick, nil
+}
+
+// capReport cuts the report to a quarter of the context budget, whole lines
+// first to last, so that the system prompt cannot crowd out the conversation.
+func (s *Session) capReport(report string) string {
+	limit := s.opts.ContextTokens / 4
+	if s.count(report) <= limit {
+		return report
+	}
+	var b strings.Builder
+	used := 0
+	lines := strings.Split(report, "\n")
+	for i, l := range lines {
+		n := s.count(l) + 1
+		if used+n > limit {
+			fmt.Fprintf(&b, "(%d more lines of the report were cut to fit the context; the operator has the full report)", len(lines)-i)
+			break
+		}
+		used += n
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
