@@ -39,8 +39,11 @@
 //	func FindDir(root, idOrLast string) (string, error)       // "last", a full id or a unique id prefix
 //	func Verify(dir string) (VerifyReport, error)             // hash chain and output files
 //	func ToolSpec(lang string) (llm.ToolSpec, error)          // the kubectl tool offered to the model
-//	func NewOffline(findings []triage.Finding, lang string) llm.Client // no-network responder
+//	func NewOffline(findings []triage.Finding, lang string) *Offline // an llm.Client with no network
 //	func Drive(ctx, s, client llm.Client, runner Runner, decide func(Step) Answer) error // run steps until idle
+//
+//	type Runner interface { Run(ctx, kube.Action) (kube.Result, error) } // e.g. *kube.Executor
+//	type Answer struct { Decision Decision; Text string }                // Drive's approval decisions
 //
 //	func (s *Session) Meta() Meta
 //	func (s *Session) Dir() string
@@ -92,14 +95,27 @@
 // first, then the oldest turns are compacted; the system prompt, the first
 // answer and the latest turn stay whole.
 //
-// While a model call is in flight, Operator records the text and returns a
-// new StepModel; the caller should cancel the older call. A cancelled call is
-// reported with ModelFailed(context.Canceled), which journals nothing.
+// While a model call is in flight, the caller should cancel it before
+// calling Operator: ModelFailed(context.Canceled) journals a "cancelled"
+// note, then Operator records the text and returns a new StepModel. A model
+// failure (any *llm.Error, including stalls and timeouts) is journaled as a
+// KindError sentence and the session waits; Retry sends the same request
+// again. Retries the client makes on its own (llm.Delta.Retry) are not
+// journaled.
+//
+// The first response: Report records the report (and the model's first
+// answer, if any) in triage. Investigate, or the operator's first message,
+// journals the phase change to investigation with the opening request the
+// model sees as the first user message. "Always" approves the read-only
+// actions of one verb (e.g. "get", "rollout status") for the rest of the
+// session; Sensitive actions (Secrets) are always asked.
 //
 // # Journal
 //
 // dir/journal.jsonl holds one Event per line (0600, dir 0700), fsynced per
-// event. Each event carries Prev, the Hash of the event before it, and Hash,
+// event. Every text is passed through the redactor (kube/redact) before it is
+// journaled, so the journal, the output files and every request hold
+// redacted text only. Each event carries Prev, the Hash of the event before it, and Hash,
 // the hex sha256 of Prev and the event's JSON with Hash empty; Verify proves
 // the record was not edited afterwards. Full outputs live in dir/out/ (0600)
 // and their sha256 is in the result event. Open truncates a torn last line
