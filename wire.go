@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sync"
 	"time"
@@ -82,7 +83,7 @@ func snapshotSource(snap *snapshot.Snapshot, o *rootOptions) (*source, error) {
 	return &source{
 		meta: session.Meta{
 			Context: f.Context, Cluster: f.Cluster, Server: f.Server,
-			User: "snapshot", Namespace: f.Namespace, Snapshot: snap.Describe(),
+			User: localUser(), Namespace: f.Namespace, Snapshot: snap.Describe(),
 		},
 		runner: r,
 		gather: func(context.Context) (*triage.Facts, error) { return snap.Facts(), nil },
@@ -210,4 +211,12 @@ func exporter(s *session.Session, model llm.Client, o *rootOptions) func(ctx con
 		}
 		return x.Export(ctx, src)
 	}
+}
+
+// localUser names the operator of a snapshot session, where no kube user applies.
+func localUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "operator"
 }
