@@ -7,7 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/session"
@@ -190,12 +190,13 @@ func (m *Model) cardView(w, maxLines int) string {
 		c.input.Width = inner
 		foot = append(foot, c.input.View())
 	default:
-		foot = wrapStyled("", m.cardHints(c), inner, st.Text)
+		foot = m.cardHints(c, inner)
 	}
 	room := maxLines - 2 // the border
 	if over := len(head) + len(lines) + len(foot) - room; over > 0 {
-		lines = lines[:max(len(lines)-over, 0)]
-		if over -= len(lines); over > 0 && len(head) > 1 {
+		cut := min(over, len(lines))
+		lines = lines[:len(lines)-cut]
+		if over -= cut; over > 0 && len(head) > 1 {
 			head = head[1:] // the title
 		}
 	}
@@ -207,10 +208,20 @@ func (m *Model) cardView(w, maxLines int) string {
 	return box.Width(w - 2).Render(strings.Join(body, "\n"))
 }
 
-// cardHints is the key line of the card.
-func (m *Model) cardHints(c *card) string {
+// cardHints are the key lines of the card, packed into width w without
+// splitting a key from its description.
+func (m *Model) cardHints(c *card, w int) []string {
 	st := m.st
-	h := func(k, d string) string { return st.Key.Render(k) + " " + st.KeyDesc.Render(d) }
+	if m.focus == focusInput {
+		return wrapStyled("", "tab to decide — keys typed in the input box never decide", w, st.Dim)
+	}
+	armed := c.armed(m.now())
+	h := func(k, d string) string {
+		if !armed {
+			return st.Dim.Render(k + " " + d)
+		}
+		return st.Key.Render(k) + " " + st.KeyDesc.Render(d)
+	}
 	var parts []string
 	if c.runnable() {
 		parts = append(parts, h("y", "run once"))
@@ -224,14 +235,19 @@ func (m *Model) cardHints(c *card) string {
 	if c.runnable() {
 		parts = append(parts, h("c", "copy"))
 	}
-	line := strings.Join(parts, "  ")
-	switch {
-	case m.focus == focusInput:
-		line = st.Dim.Render("tab to decide — keys typed in the input box never decide")
-	case !c.armed(m.now()):
-		line = st.Dim.Render(ansi.Strip(line))
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		switch {
+		case cur == "":
+			cur = p
+		case lipgloss.Width(cur)+2+lipgloss.Width(p) <= w:
+			cur += "  " + p
+		default:
+			lines, cur = append(lines, cur), p
+		}
 	}
-	return line
+	return append(lines, cur)
 }
 
 // verbKey names what "always allow" covers: the verb and its sub-verb.
