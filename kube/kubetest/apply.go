@@ -18,6 +18,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -31,8 +32,8 @@ const fieldManager = "kubetest"
 
 // Apply server-side applies every object of a multi-document YAML (or JSON)
 // as admin. Namespaced objects without a namespace go to "default". A status
-// in the YAML is applied to the status subresource too, so Nodes keep the
-// capacity and addresses they are given.
+// in the YAML is applied to the status subresource too, and a Node is created
+// with its status at once, so it never shows without its capacity.
 func (c *Cluster) Apply(ctx context.Context, yaml string) error {
 	return c.ApplyIn(ctx, "default", yaml)
 }
@@ -74,12 +75,21 @@ func (c *Cluster) applyOne(ctx context.Context, namespace string, obj *unstructu
 	if err != nil {
 		return fmt.Errorf("apply %s: %w", what, err)
 	}
+	_, hasStatus := obj.Object["status"]
+	if hasStatus {
+		// Created with its status in one step where the API keeps it (Nodes):
+		// kwok never sees a node without its capacity.
+		_, err := ri.Create(ctx, obj, metav1.CreateOptions{FieldManager: fieldManager})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create %s: %w", what, err)
+		}
+	}
 	force := true
 	opts := metav1.PatchOptions{FieldManager: fieldManager, Force: &force}
 	if _, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, opts); err != nil {
 		return fmt.Errorf("apply %s: %w", what, err)
 	}
-	if _, ok := obj.Object["status"]; ok {
+	if hasStatus {
 		if _, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, opts, "status"); err != nil {
 			return fmt.Errorf("apply the status of %s: %w", what, err)
 		}

@@ -17,7 +17,7 @@ import (
 //go:embed testdata/*.yaml
 var scenarios embed.FS
 
-// SeedNodes are the two kwok worker nodes of scenario "nodes".
+// SeedNodes are the names of the two kwok worker nodes of scenario "nodes".
 var SeedNodes = []string{"3shake-k8s-node-001", "3shake-k8s-node-002"}
 
 // Scenario returns the YAML of testdata/NAME.yaml. It panics on an unknown
@@ -41,6 +41,15 @@ func Scenarios() []string {
 	return names
 }
 
+// EnsureSeedNodes creates the two seed nodes (scenario "nodes") unless they
+// exist and waits until they are Ready and untainted.
+func (c *Cluster) EnsureSeedNodes(ctx context.Context) error {
+	if err := c.Apply(ctx, Scenario("nodes")); err != nil {
+		return err
+	}
+	return c.WaitForNodesReady(ctx, SeedNodes...)
+}
+
 // SeedIncident reproduces the seed incident in namespace and returns its
 // Warning FailedScheduling event: it creates the two seed nodes if absent,
 // rolls out nginx-with-5gi (1 replica, 5Gi), then nginx-with-10gi (2 replicas,
@@ -50,10 +59,7 @@ func Scenarios() []string {
 func (c *Cluster) SeedIncident(ctx context.Context, namespace string) (corev1.Event, error) {
 	c.seedMu.Lock()
 	defer c.seedMu.Unlock()
-	if err := c.Apply(ctx, Scenario("nodes")); err != nil {
-		return corev1.Event{}, fmt.Errorf("seed incident: %w", err)
-	}
-	if err := c.WaitForNodesReady(ctx, SeedNodes...); err != nil {
+	if err := c.EnsureSeedNodes(ctx); err != nil {
 		return corev1.Event{}, fmt.Errorf("seed incident: %w", err)
 	}
 	if err := c.clearSeed(ctx, namespace); err != nil {
