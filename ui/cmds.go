@@ -107,7 +107,10 @@ func (m *Model) startReport() tea.Cmd {
 	m.act = a
 	rep := m.cfg.Report
 	return func() tea.Msg {
-		fr, err := rep.FirstResponse(ctx)
+		fr, err := func() (fr session.FirstResponse, err error) {
+			defer guard(&err)
+			return rep.FirstResponse(ctx)
+		}()
 		return reportMsg{id: a.id, fr: fr, err: err}
 	}
 }
@@ -129,12 +132,15 @@ func (m *Model) startModel(req llm.Request) tea.Cmd {
 	ch := make(chan tea.Msg, 64)
 	call := func() tea.Msg {
 		defer close(ch)
-		reply, err := client.Complete(ctx, req, func(d llm.Delta) {
-			select {
-			case ch <- deltaMsg{id: a.id, d: d, ch: ch}:
-			case <-ctx.Done():
-			}
-		})
+		reply, err := func() (r llm.Reply, err error) {
+			defer guard(&err)
+			return client.Complete(ctx, req, func(d llm.Delta) {
+				select {
+				case ch <- deltaMsg{id: a.id, d: d, ch: ch}:
+				case <-ctx.Done():
+				}
+			})
+		}()
 		ch <- replyMsg{id: a.id, reply: reply, err: err}
 		return nil
 	}
@@ -159,7 +165,10 @@ func (m *Model) startRun(callID string, a kube.Action) tea.Cmd {
 	m.act = act
 	runner := m.cfg.Runner
 	return func() tea.Msg {
-		res, err := runner.Run(ctx, a)
+		res, err := func() (r kube.Result, err error) {
+			defer guard(&err)
+			return runner.Run(ctx, a)
+		}()
 		return resultMsg{id: act.id, callID: callID, res: res, err: err}
 	}
 }
@@ -178,8 +187,19 @@ func (m *Model) startExport() tea.Cmd {
 	m.export = a
 	exp := m.cfg.Export
 	return func() tea.Msg {
-		path, err := exp.Export(ctx)
+		path, err := func() (p string, err error) {
+			defer guard(&err)
+			return exp.Export(ctx)
+		}()
 		return exportMsg{path: path, err: err}
+	}
+}
+
+// guard turns a panic in a blocking call into an error, so that a fault in
+// a client, runner or exporter ends that call and not the session.
+func guard(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("internal error: %v", r)
 	}
 }
 

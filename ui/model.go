@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -155,7 +156,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("the incident screen stopped: %w", err)
+	}
+	return nil
 }
 
 // New returns the root model for cfg; Run uses it, tests drive it directly.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,47 +17,62 @@ import (
 const quitWindow = 3 * time.Second
 
 // Update handles one message. All IO happens in the commands it returns.
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// A fault while handling it is shown as one line; the screen goes on.
+func (m *Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.setFlash(fmt.Sprintf("Internal error (the journal is safe): %v", r), true)
+			cmd = nil
+		}
+	}()
+	return m, m.update(msg)
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
-		return m, nil
+		return nil
 	case tea.KeyMsg:
-		return m, m.key(msg)
+		return m.key(msg)
 	case tickMsg:
 		m.frame++
-		return m, m.tick()
+		return m.tick()
 	case reportMsg:
-		return m, m.onReport(msg)
+		return m.onReport(msg)
 	case deltaMsg:
 		if m.act != nil && m.act.id == msg.id {
 			m.onDelta(msg)
 		}
-		return m, waitFor(msg.ch)
+		return waitFor(msg.ch)
 	case replyMsg:
-		return m, m.onReply(msg)
+		return m.onReply(msg)
 	case resultMsg:
-		return m, m.onResult(msg)
+		return m.onResult(msg)
 	case exportMsg:
 		m.export = nil
 		if msg.err != nil {
-			m.setFlash("Export failed: "+msg.err.Error(), true)
+			text := "The postmortem export failed: " + oneLine(msg.err.Error())
+			if err := m.s.Note(text); err != nil {
+				m.setFlash(text, true)
+			}
+			m.sync()
 		} else {
 			m.setFlash("Postmortem written to "+msg.path, false)
 		}
-		return m, nil
+		return nil
 	case outputMsg:
 		if msg.err != nil {
 			m.setFlash(msg.err.Error(), true)
-			return m, nil
+			return nil
 		}
 		m.pager = newPager(msg.title, msg.text)
-		return m, nil
+		return nil
 	case copiedMsg:
 		m.setFlash("Copied to the clipboard (OSC 52): "+msg.text, false)
-		return m, nil
+		return nil
 	}
-	return m, nil
+	return nil
 }
 
 // resize adapts the layout to a new terminal size.
@@ -107,11 +123,14 @@ func (m *Model) onReport(msg reportMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil {
+		text := "The first response failed: " + oneLine(msg.err.Error())
 		if canceled || errors.Is(msg.err, context.Canceled) {
-			m.setFlash("The first response was cancelled; type a message or enter to start investigating.", false)
-		} else {
-			m.setFlash("The first response failed: "+msg.err.Error(), true)
+			text = "The first response was cancelled."
 		}
+		if err := m.s.Note(text + " Type what you know, or press enter to start investigating."); err != nil {
+			m.setFlash(text, true)
+		}
+		m.sync()
 		return nil
 	}
 	if err := m.s.Report(msg.fr); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
 )
@@ -368,4 +369,27 @@ func TestResolve(t *testing.T) {
 		t.Fatalf("phase %s", h.s.Phase())
 	}
 	h.mustSee("phase: resolved")
+}
+
+type panicRunner struct{}
+
+func (panicRunner) Run(context.Context, kube.Action) (kube.Result, error) { panic("nil map") }
+
+func TestFaultsBecomeLines(t *testing.T) {
+	h := atCard(t, append(seedTurns()[:1], turn{text: "The command failed."}), nil, func(c *Config) { c.Runner = panicRunner{} })
+	h.key("y")
+	if r := h.lastEvent(session.KindResult); r.Status != session.Failed || !strings.Contains(r.Reason, "internal error: nil map") {
+		t.Fatalf("result %+v", r)
+	}
+	h.mustSee("✗ failed in", "internal error: nil map")
+
+	h = newHarness(t, &fakeClient{}, seedRunner(), func(c *Config) {
+		c.Report = ReporterFunc(func(context.Context) (session.FirstResponse, error) {
+			return session.FirstResponse{}, errors.New("list nodes: forbidden")
+		})
+		c.Export = ExporterFunc(func(context.Context) (string, error) { return "", errors.New("disk full") })
+	})
+	h.mustSee("The first response failed: list nodes: forbidden")
+	h.key("ctrl+e")
+	h.mustSee("The postmortem export failed: disk full")
 }

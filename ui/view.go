@@ -20,7 +20,16 @@ var spinnerFrames = spinner.MiniDot.Frames
 
 // View renders the whole screen: header, transcript, status line, approval
 // card, input box and help bar. Every line is cut to the terminal's width.
-func (m *Model) View() string {
+func (m *Model) View() (screen string) {
+	defer func() {
+		if r := recover(); r != nil {
+			screen = truncate(fmt.Sprintf("Internal error drawing the screen (the journal is safe): %v", r), m.width)
+		}
+	}()
+	return m.view()
+}
+
+func (m *Model) view() string {
 	w, h := m.width, m.height
 	if w < minWidth || h < minHeight {
 		lines := make([]string, h)
