@@ -3,7 +3,6 @@ package kube
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -145,7 +144,7 @@ func (e *Executor) kindAndName(s string) (schema.GroupVersionKind, string, error
 }
 
 // errNoMetrics is the answer of top on a cluster without metrics-server.
-var errNoMetrics = errors.New("metrics API not available on this cluster")
+var errNoMetrics = &sentenceError{msg: "metrics API not available on this cluster"}
 
 // usage is one measured object of the metrics.k8s.io API.
 type usage struct {
@@ -224,7 +223,7 @@ func (e *Executor) runTop(ctx context.Context, a Action, ns string, w io.Writer)
 	}
 	if len(items) == 0 {
 		if node {
-			return errors.New("metrics not available yet")
+			return &sentenceError{msg: "metrics not available yet"}
 		}
 		fmt.Fprintf(w, "No resources found in %s namespace.\n", ns)
 		return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/tiktoken-go/tokenizer"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -129,7 +130,7 @@ func (e *Executor) Run(ctx context.Context, a Action) (Result, error) {
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				done <- fmt.Errorf("%s failed unexpectedly: %v", checked.verbName(), p)
+				done <- &sentenceError{msg: fmt.Sprintf("%s failed unexpectedly: %v", checked.verbName(), p)}
 			}
 		}()
 		done <- e.dispatch(ctx, checked, out)
@@ -137,7 +138,7 @@ func (e *Executor) Run(ctx context.Context, a Action) (Result, error) {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		err = fmt.Errorf("%s did not finish within %s", checked.verbName(), e.opts.Timeout)
+		err = &sentenceError{msg: fmt.Sprintf("%s did not finish within %s", checked.verbName(), e.opts.Timeout), err: ctx.Err()}
 		out = &capWriter{max: e.opts.MaxBytes} // the abandoned run keeps its own buffer
 	}
 	if err != nil && !errors.Is(err, errOutputFull) {
@@ -176,14 +177,46 @@ func (e *Executor) finish(res *Result, out *capWriter) {
 // sentence turns an error from a run into one safe, redacted sentence,
 // worded the way kubectl words it ("Error from server (NotFound): ...").
 func (e *Executor) sentence(err error) error {
-	msg, _ := cmdutil.StandardErrorMessage(err)
-	if msg == "" {
-		msg = err.Error()
+	var own *sentenceError
+	msg := err.Error()
+	if !errors.As(err, &own) {
+		msg = kubectlMessage(err)
 	}
 	msg = strings.TrimSpace(redact.Terminal(msg))
 	msg, _ = e.red.Redact(msg)
 	msg = strings.Join(strings.Fields(msg), " ")
 	return &sentenceError{msg: msg, err: err}
+}
+
+// kubectlMessage words an error as kubectl prints it before exiting.
+func kubectlMessage(err error) string {
+	if agg, ok := err.(utilerrors.Aggregate); ok && len(agg.Errors()) == 1 {
+		err = agg.Errors()[0]
+	}
+	var noMatch *meta.NoResourceMatchError
+	if errors.As(err, &noMatch) {
+		r := noMatch.PartialResource
+		msg := fmt.Sprintf("the server doesn't have a resource type %q", r.Resource)
+		switch {
+		case r.Group != "" && r.Version != "":
+			msg += fmt.Sprintf(" in group %q and version %q", r.Group, r.Version)
+		case r.Group != "":
+			msg += fmt.Sprintf(" in group %q", r.Group)
+		case r.Version != "":
+			msg += fmt.Sprintf(" in version %q", r.Version)
+		}
+		return msg
+	}
+	if agg, ok := err.(utilerrors.Aggregate); ok {
+		return cmdutil.MultipleErrors("", agg.Errors())
+	}
+	if msg, ok := cmdutil.StandardErrorMessage(err); ok {
+		return msg
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "error: ") {
+		return msg
+	}
+	return "error: " + err.Error()
 }
 
 func plural(n int, word string) string {

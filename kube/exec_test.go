@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -82,5 +83,16 @@ func TestCapWriter(t *testing.T) {
 	}
 	if _, err := w.Write([]byte("x")); !errors.Is(err, errOutputFull) || w.buf.String() != "1234567890" {
 		t.Fatal(err, w.buf.String())
+	}
+}
+
+func TestClientVersionMatchesGoMod(t *testing.T) {
+	data, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "k8s.io/client-go v0." + strings.TrimPrefix(clientVersion, "v1.")
+	if !strings.Contains(string(data), want) {
+		t.Errorf("go.mod does not require %s; update clientVersion", want)
 	}
 }
