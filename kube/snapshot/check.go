@@ -126,10 +126,6 @@ func nsFor(k kind, ns string) string {
 // qualified names a resource as kubectl's errors do: "pods", "deployments.apps".
 func qualified(k kind) string { return k.gr() }
 
-func singleNamed(reqs []request) bool {
-	return len(reqs) == 1 && len(reqs[0].names) == 1
-}
-
 // nameOf renders kind/name as -o name does ("pod/web-1", "deployment.apps/web").
 func nameOf(o runtime.Object) string {
 	gvk := o.GetObjectKind().GroupVersionKind()

@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,5 +87,19 @@ func TestRedactLeavesKeepsJSONValid(t *testing.T) {
 	out := redactLeaves(redact.New(), tree, &n).(map[string]any)
 	if n != 1 || out["b"].(map[string]any)["c"] != "plain" || strings.Contains(out["a"].([]any)[0].(string), "abcdefgh") {
 		t.Errorf("redactLeaves: n=%d %v", n, out)
+	}
+}
+
+// BenchmarkCleanPods measures the redaction of captured pods, the bulk of a
+// large snapshot.
+func BenchmarkCleanPods(b *testing.B) {
+	pods := make([]corev1.Pod, 1000)
+	for i := range pods {
+		pods[i] = pod(fmt.Sprintf("web-%d", i), "web", "n1", true, "1Gi")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c := newCapturer()
+		cleanAll(c, slices.Clone(pods))
 	}
 }
