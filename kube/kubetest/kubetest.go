@@ -16,6 +16,11 @@
 //	c := kubetest.Start(t)
 //	ns := c.Namespace(t)
 //
+// Scenarios are the YAML files in testdata, embedded: Scenario("nodes") is
+// testdata/nodes.yaml. Adding one is dropping a file there. SeedIncident
+// reproduces the seed incident (two nodes, one nginx-with-10gi pod Pending for
+// want of memory) in a namespace.
+//
 // The control-plane binary is built by e2e/cluster/build.sh into a cache
 // directory on first use (about 7-10 minutes cold, then cached); give go test a
 // generous -timeout.
@@ -59,7 +64,8 @@ type Cluster struct {
 	// AdminKubeconfig authenticates as a cluster admin (system:masters).
 	AdminKubeconfig string
 	// ReadOnlyKubeconfig authenticates as ReadOnlyUser, allowed get, list and
-	// watch on everything and nothing else.
+	// watch on everything, and otherwise only the self-reviews (auth can-i,
+	// auth whoami) every authenticated user may create.
 	ReadOnlyKubeconfig string
 	// AdminConfig and ReadOnlyConfig are the rest configs of those two
 	// kubeconfigs; copy them with rest.CopyConfig before changing them.
