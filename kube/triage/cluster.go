@@ -37,6 +37,40 @@ func clusterInfo(version string, nodes []NodeFacts, systemDS []appsv1.DaemonSet,
 	return ci
 }
 
+// tools recognises installed tools from the managed-by labels of workloads.
+func tools(f *Facts, systemDS []appsv1.DaemonSet) []string {
+	seen := map[string]bool{}
+	add := func(l map[string]string) {
+		switch by := l["app.kubernetes.io/managed-by"]; by {
+		case "Helm", "Tiller":
+			seen["Helm"] = true
+		case "kustomize", "argocd", "Argo CD", "flux", "Kustomize":
+			seen[by] = true
+		}
+	}
+	for _, d := range f.Deployments {
+		add(d.Labels)
+	}
+	for _, d := range f.StatefulSets {
+		add(d.Labels)
+	}
+	for _, d := range f.DaemonSets {
+		add(d.Labels)
+	}
+	for _, d := range systemDS {
+		add(d.Labels)
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 func count(m map[string]int, s string) {
 	if s != "" {
 		m[s]++

@@ -54,13 +54,15 @@ type Facts struct {
 
 // ClusterInfo holds the cluster facts in the form of a Kubernetes bug report.
 type ClusterInfo struct {
-	Version           string   `json:"version"`
-	Provider          string   `json:"provider"`
-	OSImages          []string `json:"osImages,omitempty"`
-	Runtimes          []string `json:"runtimes,omitempty"`
-	KubeletVersions   []string `json:"kubeletVersions,omitempty"`
-	CNI               []string `json:"cni,omitempty"`
-	CSI               []string `json:"csi,omitempty"`
+	Version         string   `json:"version"`
+	Provider        string   `json:"provider"`
+	OSImages        []string `json:"osImages,omitempty"`
+	Runtimes        []string `json:"runtimes,omitempty"`
+	KubeletVersions []string `json:"kubeletVersions,omitempty"`
+	CNI             []string `json:"cni,omitempty"`
+	CSI             []string `json:"csi,omitempty"`
+	// Tools lists installed tools recognised from workload labels (e.g. Helm).
+	Tools             []string `json:"tools,omitempty"`
 	ControlPlaneNodes int      `json:"controlPlaneNodes"`
 	WorkerNodes       int      `json:"workerNodes"`
 }
@@ -537,6 +539,7 @@ func (a *accumulator) finish(version string) *Facts {
 	sort.Strings(a.csi)
 	sort.Strings(f.Gaps)
 	f.Cluster = clusterInfo(version, f.Nodes, a.systemDS, a.csi)
+	f.Cluster.Tools = tools(f, a.systemDS)
 	return f
 }
 

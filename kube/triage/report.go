@@ -280,6 +280,7 @@ func clusterLines(lang string, c ClusterInfo) []string {
 		h["cRuntime"] + ": " + orList(c.Runtimes, h["unknown"]),
 		h["cCNI"] + ": " + orList(c.CNI, h["notFound"]),
 		h["cCSI"] + ": " + orList(c.CSI, h["notFound"]),
+		h["cTools"] + ": " + orList(c.Tools, h["notFound"]),
 		fmt.Sprintf(h["cTopology"], c.ControlPlaneNodes, c.WorkerNodes),
 	}
 }
@@ -305,7 +306,7 @@ var headings = map[string]map[string]string{
 		"events":    "Warning events (groups: %d)", "noEvents": "No warning events.",
 		"eventCols": "count | last seen | object | reason | message", "moreEvents": "… and %d more groups.",
 		"cVersion": "Kubernetes version", "cProvider": "Installer or provider", "cOS": "Node OS",
-		"cRuntime": "Container runtime", "cCNI": "CNI", "cCSI": "CSI drivers",
+		"cRuntime": "Container runtime", "cCNI": "CNI", "cCSI": "CSI drivers", "cTools": "Installed tools",
 		"cTopology": "Topology: %d control-plane nodes, %d workers", "unknown": "unknown", "notFound": "none found",
 	},
 	"ja": {
@@ -328,7 +329,7 @@ var headings = map[string]map[string]string{
 		"events":    "Warning イベント（%d グループ）", "noEvents": "Warning イベントはありません。",
 		"eventCols": "回数 | 最終発生 | オブジェクト | 理由 | メッセージ", "moreEvents": "… ほか %d グループ。",
 		"cVersion": "Kubernetes バージョン", "cProvider": "インストール方法・プロバイダ", "cOS": "ノード OS",
-		"cRuntime": "コンテナランタイム", "cCNI": "CNI", "cCSI": "CSI ドライバ",
+		"cRuntime": "コンテナランタイム", "cCNI": "CNI", "cCSI": "CSI ドライバ", "cTools": "導入済みツール",
 		"cTopology": "構成: コントロールプレーン %d 台、ワーカー %d 台", "unknown": "不明", "notFound": "検出なし",
 	},
 }
