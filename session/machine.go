@@ -387,11 +387,10 @@ func (s *Session) ActionDone(callID string, r kube.Result, runErr error) (Step, 
 		return s.Next(), fmt.Errorf("record the output of %s: %w", cmd, err)
 	}
 	e := Event{Status: Ran, Command: cmd, Output: name, OutputSHA: sum, Summary: s.redact(oneLine(r.Summary))}
-	view := r.ModelView
+	view := s.redact(r.ModelView)
 	if view == "" {
-		view = r.Output
+		view = headLines(output, fallbackViewLines)
 	}
-	view = s.redact(view)
 	if runErr != nil {
 		e.Status = Failed
 		msg := s.redact(oneLine(runErr.Error()))
@@ -412,6 +411,19 @@ func (s *Session) ActionDone(callID string, r kube.Result, runErr error) (Step, 
 		return s.Next(), fmt.Errorf("record the result of %s: %w", cmd, err)
 	}
 	return s.advance()
+}
+
+// fallbackViewLines bounds what the model sees of a result that came
+// without a ModelView.
+const fallbackViewLines = 200
+
+// headLines returns the first n lines of text, saying how many were left out.
+func headLines(text string, n int) string {
+	lines := strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines) <= n {
+		return text
+	}
+	return strings.Join(lines[:n], "") + fmt.Sprintf("[%d more lines left out]\n", len(lines)-n)
 }
 
 // lineCount describes an output by its number of lines.

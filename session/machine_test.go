@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
 )
 
@@ -322,5 +323,24 @@ func TestDecisionErrors(t *testing.T) {
 	}
 	if err := checkAnswered(s.Next().Request.Messages); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestResultWithoutModelView(t *testing.T) {
+	s, _ := startSession(t, Options{})
+	step, _ := s.ModelReplied(calls("", kc("c1", "get pods -n shop", "a")))
+	step, _ = s.Approve(step.CallID, false)
+	out := strings.Repeat("web-1   1/1   Running\n", 500)
+	step, err := s.ActionDone(step.CallID, kube.Result{Output: out}, nil)
+	if err != nil || step.Kind != StepModel {
+		t.Fatal(step.Kind, err)
+	}
+	m := step.Request.Messages
+	view := m[len(m)-1].Content
+	if !strings.HasSuffix(view, "[300 more lines left out]\n") || strings.Count(view, "web-1") != 200 {
+		t.Errorf("view has %d lines, ends %q", strings.Count(view, "\n"), view[len(view)-40:])
+	}
+	if r := kinds(s, KindResult)[0]; r.Summary != "500 lines" {
+		t.Errorf("summary %q", r.Summary)
 	}
 }
