@@ -49,6 +49,9 @@ func Drive(ctx context.Context, s *Session, client llm.Client, runner Runner, de
 			res, rerr := runner.Run(ctx, step.Action)
 			step, err = s.ActionDone(step.CallID, res, rerr)
 		case StepApprove:
+			if decide == nil {
+				return fmt.Errorf("proposal %s needs a decision", step.CallID)
+			}
 			a := decide(step)
 			switch a.Decision {
 			case Approved, Always:
