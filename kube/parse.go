@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Parse turns one kubectl command line, with or without a leading "kubectl",
@@ -15,6 +16,9 @@ import (
 // lines are parsed without error: they are valid proposals that will never run.
 func Parse(line string) (Action, error) {
 	args, err := tokenize(line)
+	if err == nil {
+		err = checkInvisible(line)
+	}
 	if err != nil {
 		a := Action{Input: line, Risk: Refused, Reason: err.Error()}
 		return a, err
@@ -34,6 +38,9 @@ func Parse(line string) (Action, error) {
 // Parse classifies a line.
 func ParseArgs(args []string) (Action, error) {
 	for _, w := range args {
+		if err := checkInvisible(w); err != nil {
+			return Action{Args: slices.Clone(args), Risk: Refused, Reason: err.Error()}, err
+		}
 		// A word that is a shell operator was meant for a shell: refuse it
 		// with the reason Parse gives.
 		if w != "" && strings.Trim(w, "|;&<>0123456789") == "" && strings.Trim(w, "0123456789") != "" {
@@ -213,6 +220,26 @@ func dollarError(line string, i int) error {
 			n >= 'a' && n <= 'z' || n >= 'A' && n <= 'Z' || n >= '0' && n <= '9':
 			return errors.New("shell variables are not expanded; write the value itself")
 		}
+	}
+	return nil
+}
+
+// checkInvisible refuses C1 control characters and bidirectional overrides,
+// which would make the command shown to the operator differ from what runs.
+func checkInvisible(s string) error {
+	for i := 0; i < len(s); i++ {
+		if s[i] < utf8.RuneSelf {
+			if err := checkControl(s[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r >= 0x80 && r <= 0x9f || r >= 0x200b && r <= 0x200f ||
+			r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0xfeff {
+			return errors.New("invisible, direction-changing or invalid characters are not allowed in a command")
+		}
+		i += size - 1
 	}
 	return nil
 }
