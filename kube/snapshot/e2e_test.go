@@ -166,6 +166,20 @@ func TestSeedSnapshot(t *testing.T) {
 		}
 	})
 	t.Run("verbs equal kubectl", func(t *testing.T) { compareVerbs(t, ctx, c, snap) })
+	t.Run("namespace scope", func(t *testing.T) {
+		f, err := Capture(ctx, cs, Options{Namespace: "default"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cm := range f.Objects.ConfigMaps {
+			if cm.Namespace != "default" {
+				t.Errorf("configmap %s/%s is outside the namespace captured", cm.Namespace, cm.Name)
+			}
+		}
+		if len(f.Objects.Nodes) != len(kubetest.SeedNodes) || f.Facts == nil || f.Facts.Namespace != "default" {
+			t.Errorf("nodes %d, facts %+v", len(f.Objects.Nodes), f.Facts)
+		}
+	})
 	t.Run("demo", func(t *testing.T) { checkDemo(t, file.Bytes(), snap) })
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/kube/triage"
 )
 
 func fixtureSnapshot(t *testing.T, edit ...func(*File)) *Snapshot {
@@ -168,6 +169,15 @@ func TestReadRefusesOtherFiles(t *testing.T) {
 	}
 	if _, err := Read(&buf); err == nil || !strings.Contains(err.Error(), "version 99 is not supported") {
 		t.Errorf("version 99: %v", err)
+	}
+	f = fixture()
+	f.Facts = &triage.Facts{Version: triage.FactsVersion + 1}
+	buf.Reset()
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(&buf); err == nil || !strings.Contains(err.Error(), "facts have layout version") {
+		t.Errorf("facts version: %v", err)
 	}
 	if _, err := Load("/nonexistent/file"); err == nil || !strings.Contains(err.Error(), "open snapshot") {
 		t.Errorf("missing file: %v", err)

@@ -176,6 +176,9 @@ func Open(f *File) (*Snapshot, error) {
 	if f.Captured.IsZero() {
 		return nil, errors.New("the snapshot has no capture time")
 	}
+	if f.Facts != nil && f.Facts.Version != triage.FactsVersion {
+		return nil, fmt.Errorf("the snapshot's facts have layout version %d; this build reads version %d", f.Facts.Version, triage.FactsVersion)
+	}
 	return &Snapshot{file: f, store: newStore(f)}, nil
 }
 
