@@ -79,7 +79,7 @@ func (s *Snapshot) namespaceOf(a kube.Action) string {
 	case a.Namespace != "":
 		return a.Namespace
 	}
-	return s.defaultNamespace()
+	return s.DefaultNamespace()
 }
 
 // outOfScope reports a namespaced read outside the captured namespace.

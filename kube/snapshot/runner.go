@@ -25,7 +25,7 @@ type Runner struct {
 // (or the one of its kubeconfig context).
 func (s *Snapshot) Runner(opts kube.ExecOptions) (*Runner, error) {
 	if opts.Namespace == "" {
-		opts.Namespace = s.defaultNamespace()
+		opts.Namespace = s.DefaultNamespace()
 	}
 	e, err := kube.NewExecutor(s.RESTConfig(), opts)
 	if err != nil {
@@ -154,8 +154,10 @@ func (s *Snapshot) checkLogs(a kube.Action) error {
 	return nil
 }
 
-// defaultNamespace is the namespace of actions that name none.
-func (s *Snapshot) defaultNamespace() string {
+// DefaultNamespace is the namespace of actions that name none: the one the
+// snapshot was taken in, else the one of its kubeconfig context, else
+// "default".
+func (s *Snapshot) DefaultNamespace() string {
 	switch {
 	case s.file.Namespace != "":
 		return s.file.Namespace
