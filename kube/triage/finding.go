@@ -139,7 +139,9 @@ type draft struct {
 	base     Urgency // urgency when the impact says nothing more
 	baseWhy  msg
 	impact   Impact
-	related  []ObjectRef
+	// impactNote adds a sentence to the impact summary.
+	impactNote msg
+	related    []ObjectRef
 	// mergeKey groups drafts that are the same problem of sibling objects.
 	mergeKey string
 }
@@ -223,7 +225,7 @@ func (x *index) finish(d *draft, red *redact.Redactor) Finding {
 		}
 	}
 	t := &findingText{problem: d.problem, cause: d.cause, urgency: why, evidence: d.evidence, fixes: d.fixes}
-	t.impact = impactSummary(im, d.object)
+	t.impact = impactSummary(im, d.object, d.impactNote)
 	out := Finding{
 		Rule: d.rule, Object: d.object, Related: d.related, Impact: im,
 		Urgency: u, NextActions: d.actions, text: t,
@@ -231,7 +233,7 @@ func (x *index) finish(d *draft, red *redact.Redactor) Finding {
 	return out.in("en", red)
 }
 
-func impactSummary(im Impact, obj ObjectRef) msg {
+func impactSummary(im Impact, obj ObjectRef, note msg) msg {
 	var parts []msg
 	if len(im.Owners) > 0 {
 		top := im.Owners[len(im.Owners)-1]
@@ -255,7 +257,10 @@ func impactSummary(im Impact, obj ObjectRef) msg {
 		parts = append(parts, m("imp.nodes", strings.Join(im.Nodes, ", ")))
 	}
 	if len(parts) == 0 {
-		return m("imp.only", obj.String())
+		parts = append(parts, m("imp.only", obj.String()))
+	}
+	if note.key != "" {
+		parts = append(parts, note)
 	}
 	return join(parts)
 }

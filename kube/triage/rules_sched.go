@@ -32,6 +32,7 @@ func (x *index) schedulingRule(p *corev1.Pod, ref ObjectRef, text string, ev []m
 		cause, evidence, fixes := x.schedDetail(p, r)
 		if i == 0 && cause.key != "" {
 			d.cause = cause
+			d.impactNote = x.capacityNote(r)
 		}
 		d.evidence = append(d.evidence, evidence...)
 		d.fixes = append(d.fixes, fixes...)
@@ -113,6 +114,30 @@ func (x *index) schedDetail(p *corev1.Pod, rule string) (msg, []msg, []msg) {
 		return m("cordoned.cause"), capLines(ev), []msg{m("cordoned.fix")}
 	}
 	return msg{}, nil, nil
+}
+
+// capacityNote says what else the shortage blocks: no pod asking for more
+// than the largest free amount can start anywhere.
+func (x *index) capacityNote(rule string) msg {
+	name := corev1.ResourceMemory
+	switch rule {
+	case "scheduling/insufficient-memory":
+	case "scheduling/insufficient-cpu":
+		name = corev1.ResourceCPU
+	default:
+		return msg{}
+	}
+	var best resource.Quantity
+	where := ""
+	for _, nf := range x.f.Nodes {
+		if free := nf.free(name); where == "" || free.Cmp(best) > 0 {
+			best, where = free, nf.Node.Name
+		}
+	}
+	if where == "" {
+		return msg{}
+	}
+	return m("imp.capacity", string(name), human(name, best), where)
 }
 
 // insufficient shows each node's free allocatable next to the pod's request.

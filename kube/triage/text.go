@@ -123,6 +123,7 @@ var en = map[string]string{
 	"imp.services":  "Services: %[1]s",
 	"imp.nodes":     "nodes: %[1]s",
 	"imp.only":      "%[1]s only",
+	"imp.capacity":  "until room is made, no new pod asking for more than %[2]s of %[1]s can start on any node (most free: %[3]s)",
 	// pods
 	"pod.failed.problem":     "Pod %[1]s failed (%[2]s).",
 	"pod.failed.cause":       "The pod ended with %[1]s: %[2]s",
@@ -290,6 +291,7 @@ var ja = map[string]string{
 	"imp.services":           "Service: %[1]s",
 	"imp.nodes":              "ノード: %[1]s",
 	"imp.only":               "%[1]s のみ",
+	"imp.capacity":           "空きが作られるまで、%[1]s を %[2]s より多く要求する新しい Pod はどのノードでも起動できません（最も空きがあるノード: %[3]s）",
 	"pod.failed.problem":     "Pod %[1]s が失敗しました（%[2]s）。",
 	"pod.failed.cause":       "Pod は %[1]s で終了しました: %[2]s",
 	"pod.failed.fix":         "Pod が終了した理由（退避、ノード喪失など）を確認し、理解したうえで失敗した Pod を削除してください。",
