@@ -36,6 +36,14 @@
 // running model call or action; ctrl+e exports the postmortem; ctrl+c twice
 // quits (the journal is already on disk); ? shows every key.
 //
+// In the input box, enter sends the text to the assistant (answering a
+// pending card as interjected), or with nothing typed starts the
+// investigation after the report; :allowed lists what is always allowed,
+// :retry asks the model again after an error, :resolve <root cause> closes
+// the incident.
+//
 // Everything from the cluster or the model is cleaned of escape sequences and
-// control characters again at render time.
+// control characters again at render time. Colours come from one Styles
+// value picked before the program starts (NO_COLOR gives the ASCII profile);
+// markdown is rendered by glamour with a fixed style.
 package ui

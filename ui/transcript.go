@@ -343,7 +343,7 @@ func (m *Model) preview(r session.Event, w int) []string {
 // markdown renders markdown with glamour's fixed style at width w.
 func (m *Model) markdown(text string, w int) []string {
 	if m.md == nil || m.mdW != w {
-		r, err := m.st.markdown(w)
+		r, err := m.st.markdown(max(w-2, 10)) // glamour adds a margin
 		if err != nil {
 			return wrap(clean(text), w)
 		}

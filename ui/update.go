@@ -137,6 +137,12 @@ func (m *Model) onReport(msg reportMsg) tea.Cmd {
 		m.setFlash(err.Error(), true)
 	}
 	m.sync()
+	for i, e := range m.tr.entries {
+		if e.kind == entReport { // show the report from its beginning
+			m.follow, m.top, m.topLine = false, i, 0
+			m.scroll(0)
+		}
+	}
 	return nil
 }
 

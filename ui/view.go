@@ -201,6 +201,8 @@ func (m *Model) statusView(w int) string {
 		hint = "A command is waiting for your decision: tab moves to it."
 	case m.step.Kind == session.StepDone:
 		hint = "Resolved. ctrl+e exports the postmortem."
+	case m.card == nil && m.s.Phase() == session.PhaseInvestigation:
+		hint = "Type to the assistant; :resolve <root cause> closes the incident."
 	}
 	return st.Dim.Render(truncate(hint, w))
 }
