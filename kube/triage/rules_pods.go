@@ -372,3 +372,67 @@ func schedRule(reason string) string {
 	}
 	return "scheduling/unschedulable"
 }
+
+func protocol(p corev1.Protocol) corev1.Protocol {
+	if p == "" {
+		return corev1.ProtocolTCP
+	}
+	return p
+}
+
+// podRequests returns the effective requests of a pod as the scheduler counts
+// them: the larger of the sum of its containers and its largest init
+// container, plus overhead.
+func podRequests(p *corev1.Pod) corev1.ResourceList {
+	out := corev1.ResourceList{}
+	for _, c := range p.Spec.Containers {
+		for n, q := range c.Resources.Requests {
+			sum := out[n]
+			sum.Add(q)
+			out[n] = sum
+		}
+	}
+	for _, c := range p.Spec.InitContainers {
+		for n, q := range c.Resources.Requests {
+			if cur, ok := out[n]; !ok || q.Cmp(cur) > 0 {
+				out[n] = q.DeepCopy()
+			}
+		}
+	}
+	for n, q := range p.Spec.Overhead {
+		sum := out[n]
+		sum.Add(q)
+		out[n] = sum
+	}
+	return out
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// podHasProblem reports whether a pod is not Running or Succeeded, not ready,
+// or restarting.
+func podHasProblem(p *corev1.Pod) bool {
+	switch p.Status.Phase {
+	case corev1.PodSucceeded:
+		return false
+	case corev1.PodRunning:
+	default:
+		return true
+	}
+	if !podReady(p) {
+		return true
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.RestartCount > 0 || cs.State.Waiting != nil {
+			return true
+		}
+	}
+	return false
+}
