@@ -15,6 +15,7 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 )
 
 func TestMain(m *testing.M) { kubetest.Main(m) }
@@ -123,6 +124,25 @@ func TestE2ESeedReport(t *testing.T) {
 			t.Errorf("kuberesponder report -o %s:\n%s", format, out)
 		}
 	}
+	// With a model: its six sections follow the rule findings, labelled.
+	answer := "1. 障害箇所と根拠: Pod " + f.Object.Name + " (Pending)"
+	model := llmtest.New(t, llmtest.Text(answer))
+	cmd := exec.CommandContext(ctx, bin, "report", "--kubeconfig", c.ReadOnlyKubeconfig, "-n", ns,
+		"--base-url", model.URL(), "--model", "test-model", "--lang", "ja")
+	cmd.Env = append(os.Environ(), "OPENAI_API_KEY=test-key")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kuberesponder report with a model: %v", err)
+	}
+	rule, label := strings.Index(string(out), "## 1. 障害箇所と根拠"), strings.Index(string(out), "## モデルによる分析（test-model）")
+	if rule < 0 || label < rule || !strings.Contains(string(out), answer) {
+		t.Errorf("report with a model:\n%s", out)
+	}
+	if req, ok := model.Last(); !ok || len(req.Chat.Messages) == 0 ||
+		!strings.Contains(req.Chat.Messages[len(req.Chat.Messages)-1].Content, "空き 1.3Gi < 要求 10Gi") {
+		t.Errorf("the model was not given the grounded findings: %+v", req.Chat.Messages)
+	}
+
 	events, err := c.AuditSince(mark)
 	if err != nil {
 		t.Fatal(err)
