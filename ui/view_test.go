@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,4 +301,61 @@ func TestGolden(t *testing.T) {
 			h.golden(name)
 		})
 	}
+}
+
+func TestRunStartsAndQuits(t *testing.T) {
+	dir := t.TempDir() + "/run"
+	s, err := session.New(dir, session.Meta{ID: "run", Context: "kind-prod", Namespace: "shop", Model: "offline"}, session.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in, keys := io.Pipe()
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(t.Context(), Config{Session: s, Client: &fakeClient{turns: seedTurns()}, Runner: seedRunner(),
+			Report: ReporterFunc(func(context.Context) (session.FirstResponse, error) {
+				return session.FirstResponse{Markdown: reportMD}, nil
+			}), In: in, Out: &out, Styles: PlainStyles(&out)})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "Insufficient memory") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := keys.Write([]byte{3, 3}); err != nil { // ctrl+c twice
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ctrl+c twice did not end Run")
+	}
+	if !strings.Contains(out.String(), "Insufficient memory") {
+		t.Fatal("the report never reached the terminal")
+	}
+	if k := s.Events(); len(k) != 2 || k[1].Kind != session.KindReport {
+		t.Fatalf("journal %v", k)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the program's writer goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
