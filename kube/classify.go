@@ -2,7 +2,9 @@ package kube
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -346,4 +348,118 @@ func checkFieldSelector(s string) error {
 		return fmt.Errorf("--field-selector %q is not a field selector: %v", s, err)
 	}
 	return nil
+}
+
+func checkNamespace(s string) error {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+	}) {
+		return fmt.Errorf("%q is not a valid namespace name", s)
+	}
+	return nil
+}
+
+func checkName(s string) error {
+	if s == "" || s == "." || s == ".." || len(s) > 253 || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._:@", r))
+	}) {
+		return fmt.Errorf("%q is not a valid object name", s)
+	}
+	return nil
+}
+
+func checkType(s string) error {
+	if s == "" || s[0] == '.' || s[0] == '-' || len(s) > 253 || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-')
+	}) {
+		return fmt.Errorf("%q is not a resource type; list types with api-resources", s)
+	}
+	return nil
+}
+
+func checkTypeName(s string) error {
+	t, n, ok := strings.Cut(s, "/")
+	if !ok {
+		return fmt.Errorf("%q should be TYPE/NAME, e.g. pod/web-1", s)
+	}
+	if err := checkType(t); err != nil {
+		return err
+	}
+	return checkName(n)
+}
+
+func checkGroup(s string) error {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '/')
+	}) {
+		return fmt.Errorf("%q is not an API group", s)
+	}
+	return nil
+}
+
+func checkWordList(s string) error {
+	for _, w := range strings.Split(s, ",") {
+		if w == "" || strings.ContainsFunc(w, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-')
+		}) {
+			return fmt.Errorf("%q is not a comma-separated list of words", s)
+		}
+	}
+	return nil
+}
+
+func checkLabelKeys(s string) error {
+	for _, w := range strings.Split(s, ",") {
+		if w == "" || strings.ContainsFunc(w, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._/", r))
+		}) {
+			return fmt.Errorf("%q is not a comma-separated list of label keys", s)
+		}
+	}
+	return nil
+}
+
+func checkEventTypes(s string) error {
+	for _, w := range strings.Split(s, ",") {
+		if !strings.EqualFold(w, "Normal") && !strings.EqualFold(w, "Warning") {
+			return fmt.Errorf("--types takes Normal, Warning or Normal,Warning, got %q", s)
+		}
+	}
+	return nil
+}
+
+func checkInt(s string, min int64) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < min {
+		return fmt.Errorf("%q is not a whole number of at least %d", s, min)
+	}
+	return nil
+}
+
+func checkNonNegative(s string) error { return checkInt(s, 0) }
+func checkPositive(s string) error    { return checkInt(s, 1) }
+func checkTail(s string) error        { return checkInt(s, -1) }
+
+func checkSince(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("--since takes a duration such as 5m or 1h, got %q", s)
+	}
+	return nil
+}
+
+func checkSinceTime(s string) error {
+	if _, err := time.Parse(time.RFC3339, s); err != nil {
+		return fmt.Errorf("--since-time takes an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", s)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
