@@ -393,3 +393,19 @@ func TestFaultsBecomeLines(t *testing.T) {
 	h.key("ctrl+e")
 	h.mustSee("The postmortem export failed: disk full")
 }
+
+func TestTypingDuringModelCallSupersedesIt(t *testing.T) {
+	turns := []turn{{deltas: []llm.Delta{{Content: "Thinking"}}, block: true}, {text: "Looking at the nodes."}}
+	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
+	h.key("enter")
+	h.typeText("check the nodes first")
+	h.key("enter")
+	h.mustSee("you › check the nodes first", "Looking at the nodes.")
+	want := []string{"start", "report", "phase", "operator", "assistant"}
+	if got := h.kinds(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("journal %v, want %v", got, want)
+	}
+	if h.m.act != nil {
+		t.Fatal("an activity is still running")
+	}
+}
