@@ -125,6 +125,12 @@ func TestAnalyze(t *testing.T) {
 				Status: corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimPending}}},
 			rule: "storage/pvc-pending", object: "PersistentVolumeClaim shop/data", urgency: Medium,
 			evidence: []string{"spec.storageClassName: <none>"}, cause: "no default one"},
+		{name: "claim for a pre-created volume that does not exist", objs: []runtime.Object{
+			&corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "data"},
+				Spec:   corev1.PersistentVolumeClaimSpec{StorageClassName: ptr.To("")},
+				Status: corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimPending}}},
+			rule: "storage/pvc-pending", object: "PersistentVolumeClaim shop/data", urgency: Medium,
+			evidence: []string{"spec.storageClassName: <none>"}, cause: "no PersistentVolume matches"},
 		{name: "node not ready", objs: []runtime.Object{node("node-1", false), node("node-2", true)},
 			rule: "node/not-ready", object: "Node node-1", urgency: High, evidence: []string{"condition Ready=False"}},
 		{name: "memory pressure", objs: []runtime.Object{node("node-1", true, func(n *corev1.Node) {

@@ -281,7 +281,9 @@ func (x *index) storageRules() []*draft {
 		switch {
 		case c.Status.Phase == corev1.ClaimLost:
 			d.rule, d.base, d.cause, d.fixes = "storage/pvc-lost", High, m("pvc.lost.cause"), []msg{m("pvc.lost.fix")}
-		case class == "" && (c.Spec.StorageClassName != nil || defaultClass == ""):
+		case c.Spec.StorageClassName != nil && class == "":
+			d.cause, d.fixes = m("pvc.noVolume.cause"), []msg{m("pvc.noClass.fix2"), m("pvc.noClass.fix1")}
+		case class == "" && defaultClass == "":
 			d.cause, d.fixes = m("pvc.noClass.cause"), []msg{m("pvc.noClass.fix1"), m("pvc.noClass.fix2")}
 		case class != "" && !classes[class] && len(x.f.StorageClasses) > 0:
 			d.cause, d.fixes = m("pvc.missingClass.cause", class), []msg{m("pvc.missingClass.fix", class)}
