@@ -233,23 +233,20 @@ func fill(ctx context.Context, b *testing.B, c *kubetest.Cluster) error {
 	nodeNames := make([]string, benchNodes)
 	parallel(b, benchNodes, func(i int) error {
 		nodeNames[i] = fmt.Sprintf("bench-node-%02d", i)
+		// The API server keeps the status a Node is created with.
+		capacity := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("32"),
+			corev1.ResourceMemory: resource.MustParse("128Gi"), corev1.ResourcePods: resource.MustParse("110")}
 		n := &corev1.Node{
 			ObjectMeta: metav1.ObjectMeta{Name: nodeNames[i],
 				Annotations: map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
 				Labels:      map[string]string{"kubernetes.io/hostname": nodeNames[i], "type": "bench"}},
+			Status: corev1.NodeStatus{
+				Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
+				Capacity:  capacity, Allocatable: capacity,
+				NodeInfo: corev1.NodeSystemInfo{OSImage: "Ubuntu 22.04.4 LTS", ContainerRuntimeVersion: "containerd://1.7.13", KubeletVersion: "v1.37.2"},
+			},
 		}
-		n, err := admin.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
-		if err != nil {
-			return err
-		}
-		n.Status = corev1.NodeStatus{
-			Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
-			Capacity: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("32"),
-				corev1.ResourceMemory: resource.MustParse("128Gi"), corev1.ResourcePods: resource.MustParse("110")},
-			NodeInfo: corev1.NodeSystemInfo{OSImage: "Ubuntu 22.04.4 LTS", ContainerRuntimeVersion: "containerd://1.7.13", KubeletVersion: "v1.37.2"},
-		}
-		n.Status.Allocatable = n.Status.Capacity
-		_, err = admin.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+		_, err := admin.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
 		return err
 	})
 	if err := c.WaitForNodesReady(ctx, nodeNames...); err != nil {
