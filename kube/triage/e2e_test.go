@@ -2,6 +2,7 @@ package triage_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,13 +125,30 @@ func TestE2ESeedReport(t *testing.T) {
 			t.Errorf("kuberesponder report -o %s:\n%s", format, out)
 		}
 	}
+	// Every namespace, as JSON: the seed finding is there with its namespace.
+	out, err := exec.CommandContext(ctx, bin, "report", "--kubeconfig", c.ReadOnlyKubeconfig, "-A", "--offline", "-o", "json").Output()
+	if err != nil {
+		t.Fatalf("kuberesponder report -A: %v", err)
+	}
+	var all triage.Report
+	if err := json.Unmarshal(out, &all); err != nil {
+		t.Fatalf("kuberesponder report -A -o json: %v\n%s", err, out)
+	}
+	found := false
+	for _, g := range all.Findings {
+		found = found || (g.Object == f.Object && g.Rule == f.Rule)
+	}
+	if all.Namespace != "" || all.Version != triage.ReportVersion || !found {
+		t.Errorf("report -A: namespace %q version %d, seed finding found %v", all.Namespace, all.Version, found)
+	}
+
 	// With a model: its six sections follow the rule findings, labelled.
 	answer := "1. 障害箇所と根拠: Pod " + f.Object.Name + " (Pending)"
 	model := llmtest.New(t, llmtest.Text(answer))
 	cmd := exec.CommandContext(ctx, bin, "report", "--kubeconfig", c.ReadOnlyKubeconfig, "-n", ns,
 		"--base-url", model.URL(), "--model", "test-model", "--lang", "ja")
 	cmd.Env = append(os.Environ(), "OPENAI_API_KEY=test-key")
-	out, err := cmd.Output()
+	out, err = cmd.Output()
 	if err != nil {
 		t.Fatalf("kuberesponder report with a model: %v", err)
 	}

@@ -190,7 +190,7 @@ func (x *index) containerRule(p *corev1.Pod, ref ObjectRef) *draft {
 				ev = append(ev, m("ev.terminated", cs.Name, last.Reason, int(last.ExitCode), cs.RestartCount, last.FinishedAt.Format(time.RFC3339), last.Message))
 				cause = m("crash.causeExit", cs.Name, last.Reason, int(last.ExitCode))
 				if last.Reason == "OOMKilled" {
-					rule, cause = "container/oom-killed", m("oom.cause", cs.Name, limitOf(p, cs.Name))
+					rule, cause = "container/oom-killed", oomCause(p, cs.Name)
 				}
 			}
 			if g := x.latest(ref, "BackOff"); g != nil {
@@ -215,7 +215,7 @@ func (x *index) containerRule(p *corev1.Pod, ref ObjectRef) *draft {
 		if cs.RestartCount > 0 && last != nil && last.Reason == "OOMKilled" {
 			return &draft{rule: "container/oom-killed", base: Medium, baseWhy: m("urg.restarting"),
 				problem:  m("crash.problem", ref.Name, cs.Name, cs.RestartCount),
-				cause:    m("oom.cause", cs.Name, limitOf(p, cs.Name)),
+				cause:    oomCause(p, cs.Name),
 				evidence: []msg{m("ev.terminated", cs.Name, last.Reason, int(last.ExitCode), cs.RestartCount, last.FinishedAt.Format(time.RFC3339), last.Message)},
 				fixes:    []msg{m("oom.fix1", cs.Name), m("oom.fix2")},
 				actions:  []string{fmt.Sprintf("kubectl logs %s -n %s -c %s --previous", p.Name, p.Namespace, cs.Name)}}
@@ -224,15 +224,17 @@ func (x *index) containerRule(p *corev1.Pod, ref ObjectRef) *draft {
 	return nil
 }
 
-func limitOf(p *corev1.Pod, container string) string {
+// oomCause explains an OOMKilled container by its memory limit, or by the
+// node running out of memory when it has none.
+func oomCause(p *corev1.Pod, container string) msg {
 	for _, c := range p.Spec.Containers {
 		if c.Name == container {
 			if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
-				return q.String()
+				return m("oom.cause", container, q.String())
 			}
 		}
 	}
-	return "-"
+	return m("oom.causeNoLimit", container)
 }
 
 func owned(p *corev1.Pod, kind string) bool {

@@ -130,6 +130,9 @@ func (x *index) capacityNote(rule string) msg {
 	var best resource.Quantity
 	where := ""
 	for _, nf := range x.f.Nodes {
+		if !nodeReady(&nf.Node) || nf.Node.Spec.Unschedulable {
+			continue // it takes no pod anyway
+		}
 		if free := nf.free(name); where == "" || free.Cmp(best) > 0 {
 			best, where = free, nf.Node.Name
 		}

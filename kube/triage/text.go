@@ -47,7 +47,7 @@ func (x msg) in(lang string) string {
 	if !ok {
 		format = catalogs["en"][x.key]
 	}
-	return fmt.Sprintf(format, args...)
+	return strings.TrimRight(fmt.Sprintf(format, args...), " ")
 }
 
 func langOf(lang string) string {
@@ -147,6 +147,7 @@ var en = map[string]string{
 	"crash.fix1":             "Read the previous container log to see why it exits.",
 	"crash.fix2":             "Fix the command, configuration or dependency the container needs, then roll out again.",
 	"oom.cause":              "Container %[1]s is killed for using more memory than its limit (%[2]s): OOMKilled.",
+	"oom.causeNoLimit":       "Container %[1]s has no memory limit and was killed when its node ran out of memory: OOMKilled.",
 	"oom.fix1":               "Raise the memory limit of container %[1]s, or find what makes it use more memory.",
 	"oom.fix2":               "Check that the node has room for a larger request.",
 	"cfg.problem":            "Pod %[1]s: container %[2]s cannot be created (%[3]s).",
@@ -315,6 +316,7 @@ var ja = map[string]string{
 	"crash.fix1":             "前回のコンテナのログを読み、終了した理由を確認してください。",
 	"crash.fix2":             "コンテナに必要なコマンド・設定・依存先を直してから、再度ロールアウトしてください。",
 	"oom.cause":              "コンテナ %[1]s がメモリ上限（%[2]s）を超えて強制終了されています: OOMKilled。",
+	"oom.causeNoLimit":       "コンテナ %[1]s にはメモリ上限がなく、ノードのメモリが不足したときに強制終了されました: OOMKilled。",
 	"oom.fix1":               "コンテナ %[1]s のメモリ上限を引き上げるか、メモリ使用量が増える原因を調べてください。",
 	"oom.fix2":               "要求量を増やす場合は、ノードに空きがあるか確認してください。",
 	"cfg.problem":            "Pod %[1]s: コンテナ %[2]s を作成できません（%[3]s）。",
