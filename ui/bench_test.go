@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,6 +107,11 @@ func BenchmarkKeypress(b *testing.B) {
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
 	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(rssMB("VmHWM"), "peak-rss-MB")
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-after-gc-MB")
+	runtime.KeepAlive(m)
 	b.ReportMetric(float64(first.Microseconds())/1000, "first-view-ms")
 	b.ReportMetric(float64(n), "events")
 }
