@@ -194,18 +194,13 @@ func renderMarkdown(p *Postmortem) []byte {
 	return append(bytes.TrimRight(b.Bytes(), "\n"), '\n')
 }
 
-// impactLines returns the impact lines that say more than the affected
-// objects already do.
+// impactLines returns the findings' impact lines, each once.
 func impactLines(im Impact) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, t := range im.Text {
-		dup := false
-		for _, o := range im.Objects {
-			if o.Owner != "" && strings.HasPrefix(t, o.Owner+":") && !strings.Contains(t, ";") {
-				dup = true
-			}
-		}
-		if !dup {
+		if !seen[t] {
+			seen[t] = true
 			out = append(out, t)
 		}
 	}
