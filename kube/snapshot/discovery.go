@@ -1,9 +1,11 @@
 package snapshot
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -17,7 +19,13 @@ func (s *Snapshot) resolve(typed string) (k kind, found bool) {
 	if v, g, ok := strings.Cut(group, "."); ok && isVersion(v) {
 		group = g
 	}
-	for _, list := range s.file.Resources {
+	// The core group wins, as in kubectl's mapper: "events" is core/v1
+	// Event, not events.k8s.io.
+	lists := slices.Clone(s.file.Resources)
+	slices.SortStableFunc(lists, func(a, b *metav1.APIResourceList) int {
+		return cmp.Compare(coreRank(a.GroupVersion), coreRank(b.GroupVersion))
+	})
+	for _, list := range lists {
 		gv, err := schema.ParseGroupVersion(list.GroupVersion)
 		if err != nil || group != "" && gv.Group != group {
 			continue
@@ -39,6 +47,13 @@ func (s *Snapshot) resolve(typed string) (k kind, found bool) {
 		}
 	}
 	return kind{}, false
+}
+
+func coreRank(groupVersion string) int {
+	if strings.Contains(groupVersion, "/") {
+		return 1
+	}
+	return 0
 }
 
 func isVersion(s string) bool {
