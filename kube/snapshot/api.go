@@ -199,11 +199,11 @@ func (api *readAPI) objects(req *http.Request, k kind, ns, name string) (*http.R
 		return api.table(req, t, params.Get("includeObject"))
 	}
 	if name != "" {
-		return api.json(req, objs[0])
+		return api.json(req, api.s.store.sized(objs[0]))
 	}
 	items := make([]json.RawMessage, 0, len(objs))
 	for _, o := range objs {
-		data, err := json.Marshal(o)
+		data, err := json.Marshal(api.s.store.sized(o))
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", nameOf(o), err)
 		}
@@ -238,7 +238,7 @@ func (api *readAPI) table(req *http.Request, t *metav1.Table, include string) (*
 		switch include {
 		case "None":
 		case "Object":
-			data, err := json.Marshal(obj)
+			data, err := json.Marshal(api.s.store.sized(obj))
 			if err != nil {
 				return nil, fmt.Errorf("encode table row: %w", err)
 			}

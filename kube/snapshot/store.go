@@ -64,10 +64,12 @@ var builtin = []kind{
 // and name as the API server returns them.
 type store struct {
 	objs map[string][]runtime.Object
+	// secretKeys holds each Secret's value sizes by "namespace/name".
+	secretKeys map[string]map[string]int
 }
 
 func newStore(f *File) *store {
-	s := &store{objs: map[string][]runtime.Object{}}
+	s := &store{objs: map[string][]runtime.Object{}, secretKeys: map[string]map[string]int{}}
 	o := &f.Objects
 	add := func(gr string, obj runtime.Object) { s.objs[gr] = append(s.objs[gr], obj) }
 	for i := range o.Namespaces {
@@ -102,6 +104,7 @@ func newStore(f *File) *store {
 	}
 	for i := range o.Secrets {
 		add("secrets", o.Secrets[i].object())
+		s.secretKeys[o.Secrets[i].Metadata.Namespace+"/"+o.Secrets[i].Metadata.Name] = o.Secrets[i].Keys
 	}
 	for i := range o.ResourceQuotas {
 		add("resourcequotas", &o.ResourceQuotas[i])
@@ -140,17 +143,33 @@ func newStore(f *File) *store {
 	return s
 }
 
-// object returns the Secret as an API object, in memory only, whose values
-// are zero bytes of each value's size, so that describe prints the sizes.
+// object returns the Secret as an API object with an empty value for each
+// key; sized fills the values in when the object is served.
 func (s Secret) object() *corev1.Secret {
 	sec := &corev1.Secret{ObjectMeta: s.Metadata, Type: s.Type}
 	if len(s.Keys) > 0 {
 		sec.Data = make(map[string][]byte, len(s.Keys))
-		for k, n := range s.Keys {
-			sec.Data[k] = make([]byte, max(n, 0))
+		for k := range s.Keys {
+			sec.Data[k] = nil
 		}
 	}
 	return sec
+}
+
+// sized returns obj as it is served: a Secret's values become zero bytes of
+// each value's size (in memory only), so that describe prints the sizes and
+// the redactor reports them; the snapshot never had the values.
+func (s *store) sized(obj runtime.Object) runtime.Object {
+	sec, ok := obj.(*corev1.Secret)
+	if !ok || len(sec.Data) == 0 {
+		return obj
+	}
+	keys := s.secretKeys[sec.Namespace+"/"+sec.Name]
+	out := sec.DeepCopy()
+	for k := range out.Data {
+		out.Data[k] = make([]byte, max(keys[k], 0))
+	}
+	return out
 }
 
 func metaOf(obj runtime.Object) metav1.Object {
