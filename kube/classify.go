@@ -81,6 +81,9 @@ func classify(args []string) Action {
 	if reason := a.readFlags(def, rest); reason != "" {
 		return a.refuse(reason)
 	}
+	if len(a.Operands) == 0 {
+		a.Operands = nil
+	}
 	if err := def.operands(&a); err != nil {
 		return a.refuse(err.Error())
 	}
@@ -93,7 +96,7 @@ func classify(args []string) Action {
 		return a
 	}
 	a.Risk = ReadOnly
-	a.Reason = "read-only: " + a.verbName() + " only reads from the cluster"
+	a.Reason = def.reason
 	return a
 }
 
@@ -101,6 +104,7 @@ func classify(args []string) Action {
 // It returns a refusal reason, or "" when every word was understood.
 func (a *Action) readFlags(def *verbDef, words []string) string {
 	onlyOperands := false
+	a.Operands = make([]string, 0, len(words))
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if onlyOperands || !strings.HasPrefix(w, "-") || w == "-" {

@@ -23,6 +23,8 @@ type verbDef struct {
 	operands func(a *Action) error
 	// secretTypes makes a read of a secret-like type Sensitive.
 	secretTypes bool
+	// reason is the Reason of a read-only action of this verb.
+	reason string
 }
 
 func (d *verbDef) lookup(name string) *flagDef {
@@ -177,6 +179,12 @@ var readVerbs = map[string]*verbDef{
 	},
 }
 
+func init() {
+	for name, def := range readVerbs {
+		def.reason = "read-only: " + name + " only reads from the cluster"
+	}
+}
+
 // Aliases kubectl accepts for sub-verbs.
 var subAliases = map[string]string{
 	"top pods": "top pod", "top po": "top pod",
@@ -268,7 +276,9 @@ func typesAndNames(a *Action) error {
 		if err := checkName(n); err != nil {
 			return err
 		}
-		a.Names = append(a.Names, n)
+	}
+	if len(a.Operands) > 1 {
+		a.Names = a.Operands[1:len(a.Operands):len(a.Operands)]
 	}
 	return nil
 }
