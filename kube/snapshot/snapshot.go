@@ -1,10 +1,23 @@
 // Package snapshot captures what the first response and the read-only verbs
-// need from a cluster into one file, and answers get, describe, logs, events,
-// version and api-resources from that file with no cluster at all.
+// need from a cluster into one file, and answers from that file with no
+// cluster at all.
 //
-// A snapshot is one gzip'd JSON document (File). Secret values are never
-// captured (names, types, keys and sizes only), ConfigMap values are replaced
-// by their sizes, and every string passes the redactor before it is written.
+// A snapshot is one gzip'd JSON document (File): discovery, the server
+// version, the triage facts, the objects kubectl's get, describe, logs and
+// events read, the log tails of failing containers, and what could not be
+// captured (Gaps). Secret values are never captured (names, types, keys and
+// sizes only); ConfigMap values are replaced by their sizes, since
+// configuration often embeds credentials no pattern recognises; every other
+// string passes the redactor before it is written.
+//
+// A Snapshot answers through the live engine: Runner is a kube.Executor over
+// RESTConfig, an in-memory, GET-only API server built from the file, which
+// serves discovery, objects (as Tables with the API server's columns when
+// asked), node Leases and the captured logs. Outputs, errors, redaction and
+// the model's budget are therefore those of a live run; ages are relative to
+// now, as kubectl's describe and events print them. A question the snapshot
+// holds no data for (metrics, permissions, kinds or logs not captured) is
+// answered with a sentence naming the command and the capture time.
 package snapshot
 
 import (
