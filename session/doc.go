@@ -55,7 +55,9 @@
 //	func (s *Session) Report(r FirstResponse) error
 //	func (s *Session) Investigate() (Step, error)   // phase → investigation; asks the model to start
 //	func (s *Session) Operator(text string) (Step, error)
-//	func (s *Session) Approve(callID string, always bool) (Step, error)
+//	func (s *Session) Approve(callID string, always bool) (Step, error) // always: read-only only
+//	func (s *Session) AlwaysAllowed() []string  // canonical commands that run without asking
+//	func (s *Session) Revoke(command string) error // that command asks again (journaled note)
 //	func (s *Session) Deny(callID, reason string) (Step, error)
 //	func (s *Session) Edit(callID, line string) (Step, error)
 //	func (s *Session) ModelReplied(r llm.Reply) (Step, error)
@@ -106,9 +108,24 @@
 // The first response: Report records the report (and the model's first
 // answer, if any) in triage. Investigate, or the operator's first message,
 // journals the phase change to investigation with the opening request the
-// model sees as the first user message. "Always" approves the read-only
-// actions of one verb (e.g. "get", "rollout status") for the rest of the
-// session; Sensitive actions (Secrets) are always asked.
+// model sees as the first user message.
+//
+// "Always" (Approve with always) allows this exact read-only command, its
+// canonical form as kube.Action.String() prints it, for the rest of the
+// session: a later proposal of the same command, however it is written, runs
+// without asking (decision "auto"); any other command, even of the same verb,
+// asks. Sensitive actions (Secrets) are never always allowed: Approve refuses
+// always for anything but read-only. AlwaysAllowed lists the set, Revoke
+// removes a command from it with a "revoked" note. The set is derived from
+// the journal (always decisions and revoked notes), so Open restores it;
+// Options.AlwaysAllowed adds command lines for one run without journaling
+// them.
+//
+// The sentences journaled for the operator (notes such as step-limit,
+// cancelled, retry, recovered, late and revoked, and model error sentences)
+// follow Meta.Lang (en or ja). The tool answers the model reads ("Not run:
+// the operator denied …", "$ kubectl … (ran at …)") stay English: the
+// offline responder tells a call's outcome from their first words.
 //
 // # Journal
 //

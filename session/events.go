@@ -36,7 +36,7 @@ const (
 	KindFix       Kind = "fix"       // CallID, Command, Reason: a change proposed for a human to apply
 	KindError     Kind = "error"     // Text: one sentence for the operator
 	KindPhase     Kind = "phase"     // Phase, Text (investigation: the opening request; resolved: the root cause)
-	KindNote      Kind = "note"      // Text, Status ("step-limit", "retry", "recovered", "late")
+	KindNote      Kind = "note"      // Text, Status ("step-limit", "retry", "cancelled", "recovered", "late", "revoked"), Command
 )
 
 // String returns the kind's name.
@@ -61,8 +61,8 @@ type Decision string
 // The operator's decisions.
 const (
 	Approved    Decision = "approved"    // run this once
-	Always      Decision = "always"      // run this, and run read-only actions of the same verb without asking
-	Auto        Decision = "auto"        // ran without asking because its verb was always allowed
+	Always      Decision = "always"      // run this, and run this exact read-only command again without asking
+	Auto        Decision = "auto"        // ran without asking because the command was always allowed
 	Denied      Decision = "denied"      // do not run; Reason says why
 	Edited      Decision = "edited"      // run the operator's line (Command) instead
 	Interjected Decision = "interjected" // the operator typed a message instead of deciding
@@ -175,7 +175,10 @@ type Options struct {
 	MaxSteps int
 	// ContextTokens is the context budget of every request (default 32000).
 	ContextTokens int
-	// AlwaysAllowed lists verbs whose read-only actions run without asking.
+	// AlwaysAllowed lists read-only command lines that run without asking,
+	// in addition to those the operator always allows during the session.
+	// Each is parsed and compared in its canonical form; lines that are not
+	// read-only are ignored.
 	AlwaysAllowed []string
 	// Now is the clock (default time.Now).
 	Now func() time.Time

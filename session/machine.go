@@ -37,18 +37,18 @@ func (s *Session) Next() Step {
 }
 
 // advance journals what follows from the state by policy (runs of always
-// allowed verbs, the step limit) and returns the next step.
+// allowed commands, the step limit) and returns the next step.
 func (s *Session) advance() (Step, error) {
 	st := &s.st
 	for _, c := range st.pendingCalls() {
-		if c.decision == "" && c.action.Risk == kube.ReadOnly && st.always[verbKey(c.action)] {
+		if c.decision == "" && c.action.Risk == kube.ReadOnly && st.always[c.action.String()] {
 			if err := s.record(Event{Kind: KindDecision, CallID: c.id, Decision: Auto}); err != nil {
 				return s.Next(), err
 			}
 		}
 	}
 	if st.awaiting && st.steps >= st.maxSteps && !st.limited && len(st.pendingCalls()) == 0 {
-		text := fmt.Sprintf("Stopped after %d model steps in this turn; type a message to continue.", st.steps)
+		text := st.say(msgStepLimit, st.steps)
 		if err := s.record(Event{Kind: KindNote, Status: noteStepLimit, Text: text}); err != nil {
 			return s.Next(), err
 		}
@@ -134,12 +134,17 @@ func (s *Session) undecided(id string) (*call, error) {
 	return c, nil
 }
 
-// Approve lets the call run. With always, read-only actions of the same
-// verb run without asking for the rest of the session.
+// Approve lets the call run. With always, later proposals of exactly the
+// same read-only command (its canonical form) run without asking for the
+// rest of the session, until Revoke. Sensitive actions are never always
+// allowed.
 func (s *Session) Approve(callID string, always bool) (Step, error) {
 	c, err := s.undecided(callID)
 	if err != nil {
 		return s.Next(), err
+	}
+	if always && c.action.Risk != kube.ReadOnly {
+		return s.Next(), fmt.Errorf("only read-only commands can be always allowed, and %s is %s; approve it once", c.action.String(), c.action.Risk)
 	}
 	d := Approved
 	if always {
@@ -226,7 +231,7 @@ func (s *Session) ModelReplied(r llm.Reply) (Step, error) {
 	msg := r.Message
 	text := strings.TrimSpace(msg.Content)
 	if text == "" && len(msg.ToolCalls) == 0 {
-		if err := s.record(Event{Kind: KindError, Text: "The model returned an empty reply; retry, or type a message."}); err != nil {
+		if err := s.record(Event{Kind: KindError, Text: s.st.say(msgEmptyReply)}); err != nil {
 			return s.Next(), fmt.Errorf("record model reply: %w", err)
 		}
 		return s.Next(), nil
@@ -321,10 +326,10 @@ func (s *Session) ModelFailed(err error) (Step, error) {
 	if err == nil {
 		return s.Next(), errors.New("ModelFailed needs an error")
 	}
-	e := Event{Kind: KindError, Text: s.redact(modelErrorSentence(err))}
+	e := Event{Kind: KindError, Text: s.redact(s.modelErrorSentence(err))}
 	var lerr *llm.Error
 	if errors.Is(err, context.Canceled) && !errors.As(err, &lerr) {
-		e = Event{Kind: KindNote, Status: noteCancelled, Text: "The model call was cancelled."}
+		e = Event{Kind: KindNote, Status: noteCancelled, Text: s.st.say(msgCancelled)}
 	}
 	if rerr := s.record(e); rerr != nil {
 		return s.Next(), fmt.Errorf("record model failure: %w", rerr)
@@ -332,15 +337,15 @@ func (s *Session) ModelFailed(err error) (Step, error) {
 	return s.Next(), nil
 }
 
-func modelErrorSentence(err error) string {
+func (s *Session) modelErrorSentence(err error) string {
 	msg := oneLine(err.Error())
 	if len(msg) > 400 {
 		msg = msg[:400] + "…"
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return "The model did not answer in time: " + msg
+		return s.st.say(msgModelTimeout, msg)
 	}
-	return "The model call failed: " + msg
+	return s.st.say(msgModelFailed, msg)
 }
 
 // Retry asks the model again after a failed or cancelled call.
@@ -348,7 +353,7 @@ func (s *Session) Retry() (Step, error) {
 	if !s.st.failed || s.st.awaiting || len(s.st.pendingCalls()) > 0 {
 		return s.Next(), errors.New("there is no failed model call to retry")
 	}
-	if err := s.record(Event{Kind: KindNote, Status: noteRetry, Text: "Asking the model again."}); err != nil {
+	if err := s.record(Event{Kind: KindNote, Status: noteRetry, Text: s.st.say(msgRetry)}); err != nil {
 		return s.Next(), fmt.Errorf("record retry: %w", err)
 	}
 	return s.advance()
@@ -370,7 +375,7 @@ func (s *Session) ActionDone(callID string, r kube.Result, runErr error) (Step, 
 		}
 		if err := s.record(Event{Kind: KindNote, Status: noteLate, CallID: c.id, Command: c.run().String(),
 			Output: name, OutputSHA: sum, Summary: s.redact(oneLine(r.Summary)),
-			Text: "The command finished after the operator interjected; its output was not shown to the model."}); err != nil {
+			Text: s.st.say(msgLate)}); err != nil {
 			return s.Next(), fmt.Errorf("record the output of %s: %w", c.run().String(), err)
 		}
 		return s.Next(), nil

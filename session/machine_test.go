@@ -173,14 +173,14 @@ func TestLoop(t *testing.T) {
 		want:     []Status{Duplicate, Ran},
 		wantRuns: []string{"kubectl get nodes"},
 	}, {
-		name: "always allowed",
+		name: "always allowed covers the exact command only",
 		script: []llm.Reply{
 			calls("", kc("c1", "get nodes", "a")),
 			calls("", kc("c2", "get pods -n shop", "b")),
 			calls("", kc("c3", "get secrets -n shop", "c")),
 			say("Done."),
 		},
-		answers:  []Answer{{Decision: Always}, {Decision: Approved}},
+		answers:  []Answer{{Decision: Always}, {Decision: Approved}, {Decision: Approved}},
 		want:     []Status{Ran, Ran, Ran},
 		wantRuns: []string{"kubectl get nodes", "kubectl get pods --namespace=shop", "kubectl get secrets --namespace=shop"},
 		check: func(t *testing.T, s *Session, reqs []llm.Request) {
@@ -188,9 +188,12 @@ func TestLoop(t *testing.T) {
 			for _, e := range kinds(s, KindDecision) {
 				ds = append(ds, e.Decision)
 			}
-			// Secrets are sensitive: asked again despite "always get".
-			if want := []Decision{Always, Auto, Approved}; !slices.Equal(ds, want) {
+			// "always" on get nodes does not cover other gets.
+			if want := []Decision{Always, Approved, Approved}; !slices.Equal(ds, want) {
 				t.Errorf("decisions = %v, want %v", ds, want)
+			}
+			if got := s.AlwaysAllowed(); !slices.Equal(got, []string{"kubectl get nodes"}) {
+				t.Errorf("AlwaysAllowed = %q", got)
 			}
 		},
 	}, {
@@ -342,5 +345,144 @@ func TestResultWithoutModelView(t *testing.T) {
 	}
 	if r := kinds(s, KindResult)[0]; r.Summary != "500 lines" {
 		t.Errorf("summary %q", r.Summary)
+	}
+}
+
+func TestAlwaysAllowRevokeResume(t *testing.T) {
+	s, _ := startSession(t, Options{})
+	ask := func(id, line string) Step {
+		t.Helper()
+		step, err := s.ModelReplied(calls("", kc(id, line, "r")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return step
+	}
+	finish := func(step Step) {
+		t.Helper()
+		if step.Kind != StepRun {
+			t.Fatalf("step = %v, want run", step.Kind)
+		}
+		if _, err := s.ActionDone(step.CallID, fakeResult("x\n"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := ask("c1", "describe node n1")
+	step, err := s.Approve(step.CallID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finish(step)
+	if _, err := s.Operator("again, please"); err != nil {
+		t.Fatal(err)
+	}
+	// The same command in another form runs without asking; another node asks.
+	finish(ask("c2", "kubectl  describe node n1"))
+	if d := kinds(s, KindDecision); d[len(d)-1].Decision != Auto {
+		t.Fatalf("last decision %v, want auto", d[len(d)-1].Decision)
+	}
+	if step := ask("c3", "describe node n2"); step.Kind != StepApprove {
+		t.Fatalf("another node: step %v, want approve", step.Kind)
+	}
+	// A sensitive action is never always allowed.
+	if _, err := s.Approve("c3", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ActionDone("c3", fakeResult("y\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	sec := ask("c4", "get secret tls -n shop")
+	if _, err := s.Approve(sec.CallID, true); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("always on a secret: %v", err)
+	}
+	if _, err := s.Deny(sec.CallID, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"kubectl describe node n1"}
+	if got := s.AlwaysAllowed(); !slices.Equal(got, want) {
+		t.Fatalf("AlwaysAllowed = %q, want %q", got, want)
+	}
+	dir := s.Dir()
+	s.Close()
+	s2, err := Open(dir, Options{Now: newClock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got := s2.AlwaysAllowed(); !slices.Equal(got, want) {
+		t.Fatalf("resumed AlwaysAllowed = %q, want %q", got, want)
+	}
+	if err := s2.Revoke("get nodes"); err == nil {
+		t.Fatal("revoking a command that is not allowed succeeded")
+	}
+	if err := s2.Revoke("describe node n1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.AlwaysAllowed(); len(got) != 0 {
+		t.Fatalf("after revoke: %q", got)
+	}
+	if n := kinds(s2, KindNote); len(n) != 1 || n[0].Status != noteRevoked || n[0].Command != want[0] {
+		t.Fatalf("revoke note %+v", n)
+	}
+	s2.Close()
+	s3, err := Open(dir, Options{Now: newClock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s3.Close()
+	if got := s3.AlwaysAllowed(); len(got) != 0 {
+		t.Fatalf("resumed after revoke: %q", got)
+	}
+	if _, err := s3.Operator("once more"); err != nil {
+		t.Fatal(err)
+	}
+	step, err = s3.ModelReplied(calls("", kc("c5", "describe node n1", "r")))
+	if err != nil || step.Kind != StepApprove {
+		t.Fatalf("after revoke: step %v, %v; want approve", step.Kind, err)
+	}
+}
+
+func TestOptionsAlwaysAllowed(t *testing.T) {
+	s, _ := startSession(t, Options{AlwaysAllowed: []string{"kubectl get nodes", "get secrets -A", "delete pod x"}})
+	if got := s.AlwaysAllowed(); !slices.Equal(got, []string{"kubectl get nodes"}) {
+		t.Fatalf("AlwaysAllowed = %q", got)
+	}
+	step, err := s.ModelReplied(calls("", kc("c1", "get nodes", "r")))
+	if err != nil || step.Kind != StepRun {
+		t.Fatalf("step %v, %v; want run", step.Kind, err)
+	}
+}
+
+func TestNotesFollowTheLanguage(t *testing.T) {
+	s, err := New(t.TempDir()+"/ja", Meta{Lang: "ja"}, Options{Now: newClock().Now, MaxSteps: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Operator("見てください"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ModelFailed(context.Canceled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ModelFailed(errors.New("HTTP 500")); err != nil {
+		t.Fatal(err)
+	}
+	notes := kinds(s, KindNote)
+	if len(notes) != 1 || notes[0].Text != "モデルの呼び出しを取り消しました。" {
+		t.Errorf("notes %+v", notes)
+	}
+	if e := kinds(s, KindError); len(e) != 1 || !strings.HasPrefix(e[0].Text, "モデルの呼び出しに失敗しました: ") {
+		t.Errorf("errors %+v", e)
+	}
+	for _, lang := range []string{"en", "ja"} {
+		if len(phrases[lang]) != len(phrases["en"]) {
+			t.Errorf("%s has %d phrases, en %d", lang, len(phrases[lang]), len(phrases["en"]))
+		}
+		for i, p := range phrases[lang] {
+			if p == "" || strings.Count(p, "%") != strings.Count(phrases["en"][i], "%") {
+				t.Errorf("%s phrase %v: %q", lang, phrase(i), p)
+			}
+		}
 	}
 }

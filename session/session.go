@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/redact"
 	"github.com/kuberesponder/kuberesponder/llm"
 )
@@ -118,8 +120,8 @@ func Open(dir string, opts Options) (*Session, error) {
 		s.events = append(s.events, e)
 	}
 	if torn > 0 {
-		s.recovered = fmt.Sprintf("The last journal line was incomplete (%d bytes, from an unclean stop) and was dropped.", torn)
-		if err := s.record(Event{Kind: KindNote, Status: "recovered", Text: s.recovered}); err != nil {
+		s.recovered = s.st.say(msgRecovered, torn)
+		if err := s.record(Event{Kind: KindNote, Status: noteRecovered, Text: s.recovered}); err != nil {
 			_ = j.close()
 			return nil, fmt.Errorf("resume session %s: %w", filepath.Base(dir), err)
 		}
@@ -228,6 +230,43 @@ func (s *Session) Note(text string) error {
 		return fmt.Errorf("record note: %w", err)
 	}
 	return nil
+}
+
+// AlwaysAllowed returns the canonical commands (as kube.Action.String()
+// prints them) that run without asking, in the order they were allowed. It is
+// derived from the journal, so a resumed session has the same set.
+func (s *Session) AlwaysAllowed() []string { return slices.Clone(s.st.allowed) }
+
+// Revoke stops an always-allowed command from running without asking; the
+// next proposal of it asks again. The command may be given in any form
+// kube.Parse accepts. The revocation is journaled as a note.
+func (s *Session) Revoke(command string) error {
+	cmd := strings.TrimSpace(command)
+	if !s.st.always[cmd] {
+		if a, err := kube.Parse(cmd); err == nil {
+			cmd = a.String()
+		}
+	}
+	if !s.st.always[cmd] {
+		return fmt.Errorf("%s is not always allowed in this session", commandOrEmpty(command))
+	}
+	if err := s.record(Event{Kind: KindNote, Status: noteRevoked, Command: cmd,
+		Text: s.st.say(msgRevoked, cmd)}); err != nil {
+		return fmt.Errorf("revoke %s: %w", cmd, err)
+	}
+	return nil
+}
+
+// commandOrEmpty names a command line for an error sentence.
+func commandOrEmpty(c string) string {
+	c = oneLine(c)
+	if c == "" {
+		return "an empty command"
+	}
+	if !strings.HasPrefix(c, "kubectl ") {
+		c = "kubectl " + c
+	}
+	return c
 }
 
 // Resolve moves the incident to resolved with the root-cause statement.

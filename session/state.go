@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kuberesponder/kuberesponder/kube"
@@ -41,7 +42,10 @@ type state struct {
 	steps   int
 	limited bool // the step-limit note was journaled in this turn
 	failed  bool // the last model call failed; Retry may ask again
+	// always holds the canonical read-only commands that run without
+	// asking; allowed keeps them in the order they were allowed.
 	always  map[string]bool
+	allowed []string
 	// ran maps commands that ran in this operator turn to when they ran.
 	ran map[string]time.Time
 	n   int // events applied
@@ -56,18 +60,30 @@ func newState(opts Options) state {
 		always:   map[string]bool{},
 		ran:      map[string]time.Time{},
 	}
-	for _, v := range opts.AlwaysAllowed {
-		st.always[v] = true
+	for _, line := range opts.AlwaysAllowed {
+		if a, err := kube.Parse(line); err == nil && a.Risk == kube.ReadOnly {
+			st.allow(a.String())
+		}
 	}
 	return st
 }
 
-// verbKey names what "always allow" applies to: the verb and its sub-verb.
-func verbKey(a kube.Action) string {
-	if a.SubVerb != "" {
-		return a.Verb + " " + a.SubVerb
+// allow adds a canonical command to the always-allowed set.
+func (st *state) allow(cmd string) {
+	if cmd == "" || st.always[cmd] {
+		return
 	}
-	return a.Verb
+	st.always[cmd] = true
+	st.allowed = append(st.allowed, cmd)
+}
+
+// revoke removes a canonical command from the always-allowed set.
+func (st *state) revoke(cmd string) {
+	if !st.always[cmd] {
+		return
+	}
+	delete(st.always, cmd)
+	st.allowed = slices.DeleteFunc(st.allowed, func(c string) bool { return c == cmd })
 }
 
 // pendingCalls returns the unanswered calls in order.
@@ -134,7 +150,9 @@ func (st *state) apply(e Event) error {
 			a, _ := kube.Parse(e.Command)
 			c.edited = &a
 		case Always:
-			st.always[verbKey(c.action)] = true
+			if c.action.Risk == kube.ReadOnly {
+				st.allow(c.action.String())
+			}
 		}
 	case KindResult:
 		c, ok := st.calls[e.CallID]
@@ -162,6 +180,8 @@ func (st *state) apply(e Event) error {
 			st.awaiting, st.failed = true, false
 		case noteCancelled:
 			st.awaiting, st.failed = false, true
+		case noteRevoked:
+			st.revoke(e.Command)
 		case noteLate:
 			if c, ok := st.calls[e.CallID]; ok {
 				c.late = true
@@ -178,4 +198,65 @@ const (
 	noteCancelled = "cancelled"
 	noteLate      = "late"
 	noteRecovered = "recovered"
+	noteRevoked   = "revoked"
 )
+
+// phrase names an operator-facing sentence of the session's catalog.
+type phrase int
+
+// The sentences the session journals for the operator.
+const (
+	msgStepLimit phrase = iota
+	msgCancelled
+	msgRetry
+	msgRecovered
+	msgLate
+	msgRevoked
+	msgEmptyReply
+	msgModelTimeout
+	msgModelFailed
+)
+
+// String returns the sentence in English.
+func (m phrase) String() string {
+	if int(m) < len(phrases["en"]) {
+		return phrases["en"][m]
+	}
+	return "unknown"
+}
+
+// phrases holds the operator-facing sentences per language. Tool answers
+// the model reads stay English: the offline responder reads their prefixes.
+var phrases = map[string][]string{
+	"en": {
+		msgStepLimit:    "Stopped after %d model steps in this turn; type a message to continue.",
+		msgCancelled:    "The model call was cancelled.",
+		msgRetry:        "Asking the model again.",
+		msgRecovered:    "The last journal line was incomplete (%d bytes, from an unclean stop) and was dropped.",
+		msgLate:         "The command finished after the operator interjected; its output was not shown to the model.",
+		msgRevoked:      "Always allow revoked for %s; it asks again.",
+		msgEmptyReply:   "The model returned an empty reply; retry, or type a message.",
+		msgModelTimeout: "The model did not answer in time: %s",
+		msgModelFailed:  "The model call failed: %s",
+	},
+	"ja": {
+		msgStepLimit:    "このターンでモデルが %d ステップに達したため止めました。続けるにはメッセージを入力してください。",
+		msgCancelled:    "モデルの呼び出しを取り消しました。",
+		msgRetry:        "モデルにもう一度問い合わせます。",
+		msgRecovered:    "ジャーナルの最終行が不完全だったため（%d バイト、異常終了によるもの）破棄しました。",
+		msgLate:         "オペレーターの割り込み後にコマンドが終了しました。その出力はモデルに渡していません。",
+		msgRevoked:      "%s の「常に許可」を取り消しました。次からは再び確認します。",
+		msgEmptyReply:   "モデルの応答が空でした。再試行するか、メッセージを入力してください。",
+		msgModelTimeout: "モデルが時間内に応答しませんでした: %s",
+		msgModelFailed:  "モデルの呼び出しに失敗しました: %s",
+	},
+}
+
+// say returns sentence m in the session's language.
+func (st *state) say(m phrase, args ...any) string {
+	cat, ok := phrases[st.meta.Lang]
+	if !ok {
+		cat = phrases["en"]
+	}
+	return fmt.Sprintf(cat[m], args...)
+}

@@ -226,7 +226,7 @@ func (m *Model) cardHints(c *card, w int) []string {
 	if c.runnable() {
 		parts = append(parts, h("y", "run once"))
 		if c.action.Risk == kube.ReadOnly {
-			parts = append(parts, h("a", "always allow "+verbKey(c.action)))
+			parts = append(parts, h("a", "always allow this command"))
 		}
 	} else {
 		parts = append(parts, h("c", "copy"))
@@ -248,14 +248,6 @@ func (m *Model) cardHints(c *card, w int) []string {
 		}
 	}
 	return append(lines, cur)
-}
-
-// verbKey names what "always allow" covers: the verb and its sub-verb.
-func verbKey(a kube.Action) string {
-	if a.SubVerb != "" {
-		return a.Verb + " " + a.SubVerb
-	}
-	return a.Verb
 }
 
 // injectionPhrases are fragments of cluster text that address the model.
@@ -305,39 +297,9 @@ type allowedList struct {
 	sel   int
 }
 
-// alwaysLister and alwaysRevoker are implemented by sessions that can list
-// and revoke always-allowed verbs.
-type (
-	alwaysLister  interface{ AlwaysAllowed() []string }
-	alwaysRevoker interface{ Revoke(verb string) error }
-)
-
 // openAllowed shows the always-allowed list.
 func (m *Model) openAllowed() {
-	m.allowed = &allowedList{items: m.alwaysAllowed()}
-}
-
-// alwaysAllowed returns the verbs that run without asking.
-func (m *Model) alwaysAllowed() []string {
-	if l, ok := any(m.s).(alwaysLister); ok {
-		return l.AlwaysAllowed()
-	}
-	props := map[string]string{}
-	seen := map[string]bool{}
-	var out []string
-	for _, e := range m.events {
-		switch {
-		case e.Kind == session.KindProposal:
-			props[e.CallID] = e.Text
-		case e.Kind == session.KindDecision && e.Decision == session.Always:
-			a, _ := kube.Parse(props[e.CallID])
-			if v := verbKey(a); v != "" && !seen[v] {
-				seen[v] = true
-				out = append(out, v)
-			}
-		}
-	}
-	return out
+	m.allowed = &allowedList{items: m.s.AlwaysAllowed()}
 }
 
 func (m *Model) allowedKey(msg tea.KeyMsg) tea.Cmd {
@@ -350,19 +312,14 @@ func (m *Model) allowedKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Down):
 		l.sel = min(l.sel+1, max(len(l.items)-1, 0))
 	case key.Matches(msg, m.keys.Revoke) && len(l.items) > 0:
-		r, ok := any(m.s).(alwaysRevoker)
-		if !ok {
-			m.setFlash("This session cannot revoke always-allowed actions.", true)
-			return nil
-		}
 		v := l.items[l.sel]
-		if err := r.Revoke(v); err != nil {
+		if err := m.s.Revoke(v); err != nil {
 			m.setFlash(err.Error(), true)
 			return nil
 		}
 		m.sync()
-		m.setFlash("Revoked: "+v+" asks again.", false)
-		m.allowed = &allowedList{items: m.alwaysAllowed(), sel: max(l.sel-1, 0)}
+		m.setFlash("Revoked: "+commandLine(v)+" asks again.", false)
+		m.allowed = &allowedList{items: m.s.AlwaysAllowed(), sel: max(l.sel-1, 0)}
 	}
 	return nil
 }
@@ -371,7 +328,7 @@ func (m *Model) allowedKey(msg tea.KeyMsg) tea.Cmd {
 func (m *Model) allowedView(w, maxLines int) string {
 	st := m.st
 	l := m.allowed
-	lines := []string{st.Title.Render("Always allowed in this session (read-only only)")}
+	lines := []string{st.Title.Render("Always allowed in this session (exact read-only commands)")}
 	if len(l.items) == 0 {
 		lines = append(lines, st.Dim.Render("Nothing: every action asks first."))
 	}
@@ -382,7 +339,7 @@ func (m *Model) allowedView(w, maxLines int) string {
 		if i == l.sel {
 			mark = "> "
 		}
-		lines = append(lines, st.Text.Render(truncate(mark+"kubectl "+clean(l.items[i])+" …", w-4)))
+		lines = append(lines, st.Text.Render(truncate(mark+commandLine(l.items[i]), w-4)))
 	}
 	lines = append(lines, st.Key.Render("x")+" "+st.KeyDesc.Render("revoke")+"  "+st.Key.Render("esc")+" "+st.KeyDesc.Render("close"))
 	return st.CardFocused.Width(w - 2).Render(strings.Join(lines, "\n"))

@@ -28,9 +28,11 @@
 //
 // In the transcript: j/k, pgup/pgdn, g/G scroll; / searches; o opens the
 // output of the last action on screen; c copies a command (OSC 52); L lists
-// what is always allowed (x revokes). On an approval card: y runs once, a
-// always allows the read-only verb, n denies with an optional reason, e edits
-// (the line is parsed and classified again). tab moves the focus between the
+// the commands that are always allowed (x revokes the selected one; the
+// revocation is journaled). On an approval card: y runs once, a always allows
+// this exact read-only command for the session (never a Secret: sensitive
+// cards offer y only), n denies with an optional reason, e edits (the line is
+// parsed and classified again). tab moves the focus between the
 // input box and the transcript; keys typed in the input box never decide a
 // card, and a newly shown card ignores keys for 300 ms. esc cancels the
 // running model call or action; ctrl+e exports the postmortem; ctrl+c twice

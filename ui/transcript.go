@@ -268,9 +268,9 @@ func (m *Model) renderAction(e *entry, w int) []string {
 		case d.Decision == session.Edited:
 			out = append(out, wrapStyled(st.Pending.Render("  edited to: "), commandLine(d.Command), w, st.Command)...)
 		case d.Decision == session.Always:
-			out = append(out, st.Dim.Render(truncate("  approved; "+verbOf(p)+" now runs without asking", w)))
+			out = append(out, st.Dim.Render(truncate("  approved; this exact command now runs without asking (L lists, x revokes)", w)))
 		case d.Decision == session.Auto:
-			out = append(out, st.Dim.Render(truncate("  ran without asking ("+verbOf(p)+" is always allowed)", w)))
+			out = append(out, st.Dim.Render(truncate("  ran without asking (always allowed in this session)", w)))
 		}
 	}
 	if e.fix >= 0 {
@@ -369,18 +369,6 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-// verbOf returns the verb of a proposal's command ("get", "rollout status").
-func verbOf(p session.Event) string {
-	f := strings.Fields(strings.TrimPrefix(commandLine(p.Command), "kubectl "))
-	if len(f) > 1 && (f[0] == "rollout" || f[0] == "auth" || f[0] == "config") {
-		return f[0] + " " + f[1]
-	}
-	if len(f) > 0 {
-		return f[0]
-	}
-	return "this verb"
 }
 
 // nsName names a namespace for people.

@@ -122,22 +122,28 @@ func TestAlwaysAllowListAndRevoke(t *testing.T) {
 		{text: "Done."},
 	}
 	h := atCard(t, turns, seedRunner())
-	h.mustSee("a always allow get")
+	h.mustSee("a always allow this command")
 	h.key("a")
-	if h.runner.count() != 2 {
-		t.Fatalf("always allow: runner ran %d, want 2 (the second get without asking)", h.runner.count())
+	// Only the exact command is allowed: another get asks.
+	if h.runner.count() != 1 || h.m.card == nil || h.m.card.callID != "c2" {
+		t.Fatalf("always allow: runner ran %d, card %+v; want 1 run and the card of c2", h.runner.count(), h.m.card)
 	}
 	kinds := strings.Join(h.kinds(), " ")
-	if !strings.Contains(kinds, "decision:always") || !strings.Contains(kinds, "decision:auto") {
+	if !strings.Contains(kinds, "decision:always") {
 		t.Fatalf("journal %s", kinds)
 	}
+	if got := h.s.AlwaysAllowed(); len(got) != 1 || got[0] != "kubectl get pods --namespace=shop" {
+		t.Fatalf("AlwaysAllowed = %q", got)
+	}
 	h.key("L")
-	h.mustSee("Always allowed in this session", "kubectl get …", "x revoke")
+	h.mustSee("Always allowed in this session", "> kubectl get pods --namespace=shop", "x revoke")
 	h.key("x")
-	if _, ok := any(h.s).(alwaysRevoker); !ok {
-		h.mustSee("cannot revoke")
-	} else {
-		h.mustSee("Nothing: every action asks first.")
+	h.mustSee("Nothing: every action asks first.", "Revoked: kubectl get pods --namespace=shop asks again.")
+	if got := h.s.AlwaysAllowed(); len(got) != 0 {
+		t.Fatalf("after x: AlwaysAllowed = %q", got)
+	}
+	if n := h.lastEvent(session.KindNote); n.Status != "revoked" || n.Command != "kubectl get pods --namespace=shop" {
+		t.Fatalf("revoke note %+v", n)
 	}
 	h.key("esc")
 	if h.m.allowed != nil {
@@ -149,6 +155,27 @@ func TestAlwaysAllowListAndRevoke(t *testing.T) {
 	if h.m.allowed == nil {
 		t.Fatal(":allowed did not open the list")
 	}
+}
+
+func TestAlwaysAllowedRunsTheSameCommandAgain(t *testing.T) {
+	turns := []turn{
+		{calls: []llm.ToolCall{call("c1", "get pods -n shop", "list pods")}},
+		{text: "Listed."},
+		{calls: []llm.ToolCall{call("c2", "kubectl get pods --namespace shop", "list them again")}},
+		{text: "Done."},
+	}
+	h := atCard(t, turns, seedRunner())
+	h.key("a")
+	h.key("tab")
+	h.typeText("check the pods again")
+	h.key("enter")
+	if h.runner.count() != 2 || h.m.card != nil {
+		t.Fatalf("runner ran %d, card %v; want the same command to run without asking", h.runner.count(), h.m.card != nil)
+	}
+	if !strings.Contains(strings.Join(h.kinds(), " "), "decision:auto") {
+		t.Fatalf("journal %v", h.kinds())
+	}
+	h.mustSee("ran without asking (always allowed in this session)")
 }
 
 func TestSensitiveCannotBeAlwaysAllowed(t *testing.T) {
