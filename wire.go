@@ -73,7 +73,7 @@ func openSource(ctx context.Context, o *rootOptions) (*source, error) {
 
 func snapshotSource(snap *snapshot.Snapshot, o *rootOptions) (*source, error) {
 	f := snap.File()
-	r, err := snap.Runner(kube.ExecOptions{Namespace: f.DefaultNamespace})
+	r, err := snap.Runner(kube.ExecOptions{Namespace: snap.DefaultNamespace()})
 	if err != nil {
 		return nil, err
 	}
