@@ -172,16 +172,20 @@ func (m *Model) cardView(w, maxLines int) string {
 	if c.reason != "" {
 		lines = append(lines, wrapStyled(st.Dim.Render("why: "), clean(c.reason), inner, st.Text)...)
 	}
-	ns := c.action.Namespace
-	if c.action.AllNamespaces {
-		ns = "all namespaces"
-	} else if ns == "" {
-		ns = m.s.Meta().Namespace
+	where := "cluster-scoped"
+	if namespaced(c.action) {
+		ns := c.action.Namespace
+		if c.action.AllNamespaces {
+			ns = "all namespaces"
+		} else if ns == "" {
+			ns = m.s.Meta().Namespace
+		}
+		if ns == "" {
+			ns = "default"
+		}
+		where = "namespace " + ns
 	}
-	if ns == "" {
-		ns = "default"
-	}
-	lines = append(lines, st.Dim.Render(truncate(clean(fmt.Sprintf("context %s · namespace %s", m.s.Meta().Context, ns)), inner)))
+	lines = append(lines, st.Dim.Render(truncate(clean(fmt.Sprintf("context %s · %s", m.s.Meta().Context, where)), inner)))
 	if c.warning != "" {
 		lines = append(lines, wrapStyled(st.Warning.Render("! "), c.warning, inner, st.Warning)...)
 	}
@@ -206,6 +210,56 @@ func (m *Model) cardView(w, maxLines int) string {
 	}
 	body := append(append(head, lines...), foot...)
 	return box.Width(w - 2).Render(strings.Join(body, "\n"))
+}
+
+// clusterScoped reports whether r names a common cluster-scoped resource
+// (plural, singular or short name, without its API group).
+func clusterScoped(r string) bool {
+	switch r {
+	case "nodes", "node", "no",
+		"namespaces", "namespace", "ns",
+		"persistentvolumes", "persistentvolume", "pv",
+		"storageclasses", "storageclass", "sc",
+		"clusterroles", "clusterrole",
+		"clusterrolebindings", "clusterrolebinding",
+		"customresourcedefinitions", "customresourcedefinition", "crd", "crds",
+		"priorityclasses", "priorityclass", "pc",
+		"ingressclasses", "ingressclass",
+		"runtimeclasses", "runtimeclass",
+		"csidrivers", "csidriver", "csinodes", "csinode",
+		"volumeattachments", "volumeattachment",
+		"certificatesigningrequests", "certificatesigningrequest", "csr",
+		"mutatingwebhookconfigurations", "mutatingwebhookconfiguration",
+		"validatingwebhookconfigurations", "validatingwebhookconfiguration",
+		"apiservices", "apiservice",
+		"componentstatuses", "componentstatus", "cs",
+		"flowschemas", "flowschema",
+		"prioritylevelconfigurations", "prioritylevelconfiguration":
+		return true
+	}
+	return false
+}
+
+// namespaced reports whether the namespace matters to an action: false for
+// cluster-scoped resources (nodes, namespaces, persistent volumes, …), for
+// top node and for verbs that read no objects (version, api-resources).
+func namespaced(a kube.Action) bool {
+	switch a.Verb {
+	case "version", "api-resources", "api-versions", "cluster-info":
+		return false
+	case "top":
+		return a.SubVerb != "node" && a.SubVerb != "nodes" && a.SubVerb != "no"
+	}
+	if a.Resource == "" {
+		return true
+	}
+	for _, r := range strings.Split(strings.ToLower(a.Resource), ",") {
+		r, _, _ = strings.Cut(r, ".") // storageclasses.storage.k8s.io
+		if !clusterScoped(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // cardHints are the key lines of the card, packed into width w without

@@ -32,7 +32,9 @@
 // revocation is journaled). On an approval card: y runs once, a always allows
 // this exact read-only command for the session (never a Secret: sensitive
 // cards offer y only), n denies with an optional reason, e edits (the line is
-// parsed and classified again). tab moves the focus between the
+// parsed and classified again). The card names the pinned context and, for
+// namespaced actions only, the namespace; cluster-scoped ones (nodes,
+// namespaces, persistent volumes, …) say "cluster-scoped". tab moves the focus between the
 // input box and the transcript; keys typed in the input box never decide a
 // card, and a newly shown card ignores keys for 300 ms. esc cancels the
 // running model call or action; ctrl+e exports the postmortem; ctrl+c twice
