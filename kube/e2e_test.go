@@ -389,3 +389,27 @@ func newFlags(kubeconfig, context string) *genericclioptions.ConfigFlags {
 	}
 	return f
 }
+
+// TestOutputBounds checks the cap on the full output and the model's budget
+// on a real, large answer.
+func TestOutputBounds(t *testing.T) {
+	f := setup(t)
+	e, err := kube.NewExecutor(f.c.ReadOnlyConfig, kube.ExecOptions{Namespace: f.ns, MaxBytes: 5000, TokenBudget: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := kube.Parse("get pods -A -o yaml")
+	res, err := e.Run(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Output) > 5200 || !strings.Contains(res.Output, "[output cut at 5000 bytes; narrow with") {
+		t.Errorf("output of %d bytes does not end with the cut notice", len(res.Output))
+	}
+	if res.OmittedLines == 0 || !strings.Contains(res.ModelView, "lines omitted; narrow with --tail, --since, -l or --field-selector") {
+		t.Errorf("model view not cut: %d lines omitted", res.OmittedLines)
+	}
+	if !strings.Contains(res.Summary, "left out for the model") {
+		t.Errorf("summary %q", res.Summary)
+	}
+}

@@ -141,10 +141,11 @@ func (e *Executor) Run(ctx context.Context, a Action) (Result, error) {
 		err = &sentenceError{msg: fmt.Sprintf("%s did not finish within %s", checked.verbName(), e.opts.Timeout), err: ctx.Err()}
 		out = &capWriter{max: e.opts.MaxBytes} // the abandoned run keeps its own buffer
 	}
-	if err != nil && !errors.Is(err, errOutputFull) {
+	switch {
+	case out.full || errors.Is(err, errOutputFull):
+		err = nil // the output is cut, and says so
+	case err != nil:
 		err = e.sentence(err)
-	} else {
-		err = nil
 	}
 	e.finish(&res, out)
 	res.Duration = time.Since(started)
