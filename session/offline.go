@@ -222,7 +222,7 @@ func (o *Offline) results(b *strings.Builder, msgs []llm.Message) {
 func (o *Offline) result(b *strings.Builder, view string) {
 	switch answerStatus(view) {
 	case Ran:
-		if obs := observe(view, o.resource()); len(obs) > 0 {
+		if obs := o.observe(view); len(obs) > 0 {
 			fmt.Fprintf(b, "%s\n", o.t("shows", header(view)))
 			for _, l := range obs {
 				fmt.Fprintf(b, "- `%s`\n", l)
@@ -251,8 +251,9 @@ func header(view string) string {
 // notable matches output lines worth quoting: scheduler and kubelet complaints.
 var notable = regexp.MustCompile(`(?i)(FailedScheduling|Insufficient|OOMKilled|Back-?off|CrashLoop|ErrImagePull|ImagePullBackOff|Evicted|Unhealthy|FailedMount)`)
 
-// allocation matches the lines of a node's allocated resources.
-var allocation = regexp.MustCompile(`^\s*(memory|cpu)\s+\S+\s+\(\d+%\)`)
+// allocation matches the lines of a node's allocated resources: the
+// resource, its requests and, when shown, its limits.
+var allocation = regexp.MustCompile(`^\s*(memory|cpu)\s+(\S+\s+\(\d+%\))(?:\s+(\S+\s+\(\d+%\)))?`)
 
 // resource is the resource the top finding is short of, "" when none.
 func (o *Offline) resource() string {
@@ -268,9 +269,11 @@ func (o *Offline) resource() string {
 }
 
 // observe picks up to six notable lines from a result: complaints, and the
-// allocation lines of resource ("" for none), named after the object (the
-// Name: line of describe output) they belong to.
-func observe(view, resource string) []string {
+// allocation lines of the resource the top finding is short of, named after
+// the object (the Name: line of describe output) they belong to and saying
+// which column is the requests and which the limits.
+func (o *Offline) observe(view string) []string {
+	resource := o.resource()
 	var out []string
 	name := ""
 	seen := map[string]bool{}
@@ -279,9 +282,16 @@ func observe(view, resource string) []string {
 			name = strings.TrimSpace(strings.TrimPrefix(l, "Name:"))
 			continue
 		}
-		alloc := resource != "" && allocation.MatchString(l) && strings.Fields(l)[0] == resource
+		m := allocation.FindStringSubmatch(l)
+		alloc := resource != "" && m != nil && m[1] == resource
 		if !alloc && !notable.MatchString(l) {
 			continue
+		}
+		if alloc {
+			l = o.t("requests", m[1], oneLine(m[2]))
+			if m[3] != "" {
+				l += o.t("limits", oneLine(m[3]))
+			}
 		}
 		l = clip(l, 200) // also trims the indentation
 		if alloc && name != "" {
@@ -317,7 +327,7 @@ func (o *Offline) conclude(b *strings.Builder, plan []string, outcomes map[strin
 	var evidence []string
 	for _, p := range plan {
 		if oc, ok := outcomes[p]; ok && oc.status == Ran {
-			for _, l := range observe(oc.view, o.resource()) {
+			for _, l := range o.observe(oc.view) {
 				evidence = append(evidence, fmt.Sprintf("- `%s` (%s)", l, header(oc.view)))
 			}
 		}
@@ -376,6 +386,8 @@ var offlineText = map[string]map[string]string{
 		"owner":       "Make the change on %s, not on the ReplicaSets or Pods it owns: never scale or edit a controller-owned object by hand.",
 		"verifyTitle": "Verify recovery:",
 		"handover":    "When it is fixed, resolve the session with the root cause so the postmortem records it.",
+		"requests":    "%s requests %s",
+		"limits":      ", limits %s",
 	},
 	"ja": {
 		"nothing":     "収集した情報からはルール上の問題は見つかりませんでした。見えている症状（アラートやオブジェクト名）を教えてください。確認すべき箇所を提案します。",
@@ -398,5 +410,7 @@ var offlineText = map[string]map[string]string{
 		"owner":       "変更は %s に対して行ってください。それが所有する ReplicaSet や Pod を手でスケール・編集しないでください。",
 		"verifyTitle": "復旧の確認:",
 		"handover":    "修正できたら、根本原因を添えてセッションを解決済みにしてください。ポストモーテムに記録されます。",
+		"requests":    "%s の要求 (requests) %s",
+		"limits":      "、上限 (limits) %s",
 	},
 }

@@ -84,7 +84,11 @@ func TestOfflineSeed(t *testing.T) {
 			}
 			as := kinds(s, KindAssistant)
 			final := as[len(as)-1].Text
-			for _, want := range []string{"10Gi", "Deployment nginx-with-10gi", "kubectl rollout status deployment/nginx-with-10gi -n shop", "node-001: memory 10857595776 (89%)", "Insufficient memory"} {
+			alloc := map[string][]string{
+				"en": {"node-001: memory requests 10857595776 (89%), limits 0 (0%)", "node-002: memory requests 5206Mi (44%), limits 0 (0%)"},
+				"ja": {"node-001: memory の要求 (requests) 10857595776 (89%)、上限 (limits) 0 (0%)", "node-002: memory の要求 (requests) 5206Mi (44%)、上限 (limits) 0 (0%)"},
+			}[lang]
+			for _, want := range append([]string{"10Gi", "Deployment nginx-with-10gi", "kubectl rollout status deployment/nginx-with-10gi -n shop", "Insufficient memory"}, alloc...) {
 				if !strings.Contains(final, want) {
 					t.Errorf("conclusion lacks %q:\n%s", want, final)
 				}
