@@ -149,7 +149,7 @@ func TestSeedOffline(t *testing.T) {
 		t.Errorf("the second action is %q, want describe nodes", runner.ran[len(runner.ran)-1])
 	}
 	as := kinds(s, KindAssistant)
-	if final := as[len(as)-1].Text; !regexp.MustCompile(`memory\s+\d+\S*\s+\(\d+%\)`).MatchString(final) {
+	if final := as[len(as)-1].Text; !regexp.MustCompile(`memory requests \d+\S*\s+\(\d+%\), limits `).MatchString(final) {
 		t.Errorf("the conclusion quotes no node memory allocation:\n%s", final)
 	}
 }
