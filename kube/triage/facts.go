@@ -436,8 +436,10 @@ func (a *accumulator) finish(version string) *Facts {
 		sort.Strings(f.Nodes[i].HostPorts)
 	}
 	for _, g := range a.events {
-		g.Message, _ = a.red.Redact(g.Message)
-		g.Pattern, _ = a.red.Redact(g.Pattern)
+		var n int
+		if g.Message, n = a.red.Redact(g.Message); n > 0 {
+			g.Pattern, _ = a.red.Redact(g.Pattern) // derived from a message that held a secret
+		}
 		f.Events = append(f.Events, *g)
 	}
 	sort.Slice(f.Events, func(i, j int) bool {
