@@ -34,17 +34,22 @@
 // cards offer y only), n denies with an optional reason, e edits (the line is
 // parsed and classified again). The card names the pinned context and, for
 // namespaced actions only, the namespace; cluster-scoped ones (nodes,
-// namespaces, persistent volumes, …) say "cluster-scoped". tab moves the focus between the
-// input box and the transcript; keys typed in the input box never decide a
-// card, and a newly shown card ignores keys for 300 ms. esc cancels the
-// running model call or action; ctrl+e exports the postmortem; ctrl+c twice
-// quits (the journal is already on disk); ? shows every key.
+// namespaces, persistent volumes, …) say "cluster-scoped". tab moves the
+// focus between the input box and the transcript; keys typed in the input
+// box never decide a card, and a newly shown card ignores keys for 300 ms.
+// esc cancels the running model call or action; ctrl+e exports the
+// postmortem; ctrl+c twice quits (the journal is already on disk); ? shows
+// every key.
 //
 // In the input box, enter sends the text to the assistant (answering a
 // pending card as interjected), or with nothing typed starts the
 // investigation after the report; :allowed lists what is always allowed,
 // :retry asks the model again after an error, :resolve <root cause> closes
 // the incident.
+//
+// The notes the screen journals (a failed or cancelled first response, a
+// failed export) follow the session's language (Meta.Lang, en or ja), like
+// the notes the session journals itself; the screen's own labels are English.
 //
 // Everything from the cluster or the model is cleaned of escape sequences and
 // control characters again at render time. Colours come from one Styles

@@ -52,7 +52,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case exportMsg:
 		m.export = nil
 		if msg.err != nil {
-			text := "The postmortem export failed: " + oneLine(msg.err.Error())
+			text := m.say(noteExportFailed, oneLine(msg.err.Error()))
 			if err := m.s.Note(text); err != nil {
 				m.setFlash(text, true)
 			}
@@ -123,11 +123,11 @@ func (m *Model) onReport(msg reportMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil {
-		text := "The first response failed: " + oneLine(msg.err.Error())
+		text := m.say(noteReportFailed, oneLine(msg.err.Error()))
 		if canceled || errors.Is(msg.err, context.Canceled) {
-			text = "The first response was cancelled."
+			text = m.say(noteReportCancelled)
 		}
-		if err := m.s.Note(text + " Type what you know, or press enter to start investigating."); err != nil {
+		if err := m.s.Note(text + " " + m.say(noteGoOn)); err != nil {
 			m.setFlash(text, true)
 		}
 		m.sync()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -434,5 +435,29 @@ func TestTypingDuringModelCallSupersedesIt(t *testing.T) {
 	}
 	if h.m.act != nil {
 		t.Fatal("an activity is still running")
+	}
+}
+
+func TestNotesFollowTheSessionLanguage(t *testing.T) {
+	for n := noteExportFailed; n <= noteGoOn; n++ {
+		en, ja := noteText(n, "en"), noteText(n, "ja")
+		if en == "" || ja == "" || en == ja || strings.Count(en, "%s") != strings.Count(ja, "%s") {
+			t.Errorf("note %d: en %q, ja %q", n, en, ja)
+		}
+	}
+	ja, err := session.New(filepath.Join(t.TempDir(), "ja"), session.Meta{Lang: "ja"}, session.Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ja.Close()
+	newHarness(t, &fakeClient{}, seedRunner(), func(c *Config) {
+		c.Session = ja
+		c.Report = ReporterFunc(func(context.Context) (session.FirstResponse, error) {
+			return session.FirstResponse{}, errors.New("list nodes: forbidden")
+		})
+	})
+	ev := ja.Events()
+	if last := ev[len(ev)-1]; last.Kind != session.KindNote || last.Text != "一次対応のレポート作成に失敗しました: list nodes: forbidden 分かっていることを入力するか、enter で調査を始めてください。" {
+		t.Fatalf("note %+v", last)
 	}
 }
