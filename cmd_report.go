@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
-	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
 )
@@ -45,6 +40,8 @@ whenever the report was made, whatever it found, and 1 on error.`,
 	}
 	cmd.Flags().BoolVarP(&all, "all-namespaces", "A", false, "report on every namespace")
 	cmd.Flags().StringVarP(&output, "output", "o", "markdown", "output format: markdown or json")
+	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "report on a snapshot file taken with kuberesponder snapshot")
+	cmd.Flags().BoolVar(&o.demo, "demo", false, "report on the embedded demo incident")
 	return cmd
 }
 
@@ -58,33 +55,16 @@ func runReport(ctx context.Context, out io.Writer, o *rootOptions, all bool, out
 	if o.lang != "en" && o.lang != "ja" {
 		return fmt.Errorf("unknown language %q: use --lang en or --lang ja", o.lang)
 	}
-	var client llm.Client
-	if !o.offline {
-		var err error
-		if client, err = llm.NewOpenAI(llm.Config{APIKey: os.Getenv(llm.DefaultKeyName), BaseURL: o.baseURL, Model: o.model}); err != nil {
-			return err
-		}
-	}
-	gctx, cancel := context.WithTimeout(ctx, gatherTimeout)
-	defer cancel()
-	conn, err := kube.Connect(gctx, o.kube)
+	client, err := modelClient(o)
 	if err != nil {
 		return err
 	}
-	ns := conn.Namespace
-	if all {
-		ns = ""
-	}
-	// Protobuf lists thousands of pods about a third faster than JSON; the config keeps
-	// the connection's read-only transport.
-	cfg := rest.CopyConfig(conn.Config)
-	cfg.ContentType = runtime.ContentTypeProtobuf
-	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
-	cs, err := kubernetes.NewForConfig(cfg)
+	o.allNamespaces = o.allNamespaces || all
+	src, err := openSource(ctx, o)
 	if err != nil {
-		return fmt.Errorf("build a client for %s: %w", conn.Server, err)
+		return err
 	}
-	facts, err := triage.Gather(gctx, cs, triage.Options{Namespace: ns})
+	facts, err := src.gather(ctx)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/snapshot"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
@@ -66,9 +70,27 @@ func openSource(ctx context.Context, o *rootOptions) (*source, error) {
 		gather: func(ctx context.Context) (*triage.Facts, error) {
 			ctx, cancel := context.WithTimeout(ctx, gatherTimeout)
 			defer cancel()
-			return triage.Gather(ctx, conn.Clientset, triage.Options{Namespace: ns})
+			cs, err := listClient(conn)
+			if err != nil {
+				return nil, err
+			}
+			return triage.Gather(ctx, cs, triage.Options{Namespace: ns})
 		},
 	}, nil
+}
+
+// listClient returns a clientset for gathering: protobuf lists thousands of
+// pods about a third faster than JSON, and the copy keeps the connection's
+// read-only transport.
+func listClient(conn *kube.Conn) (kubernetes.Interface, error) {
+	cfg := rest.CopyConfig(conn.Config)
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build a client for %s: %w", conn.Server, err)
+	}
+	return cs, nil
 }
 
 func snapshotSource(snap *snapshot.Snapshot, o *rootOptions) (*source, error) {
@@ -116,19 +138,11 @@ func firstResponse(ctx context.Context, src *source, model llm.Client, o *rootOp
 	}
 	fr := session.FirstResponse{Markdown: rep.Markdown(o.lang), Findings: js, Title: title(rep, o.lang)}
 	if model != nil {
-		prompt, err := triage.Prompt(rep, o.lang)
-		if err != nil {
-			return session.FirstResponse{}, nil, err
-		}
-		mctx, cancel := context.WithTimeout(ctx, modelTimeout)
-		reply, err := model.Complete(mctx, llm.Request{Model: o.model, Messages: []llm.Message{{Role: llm.User, Content: prompt}}}, nil)
-		cancel()
-		if err != nil {
-			// The rule report stands on its own; the model's failure is said in it.
-			fr.ModelText = fmt.Sprintf("(the model could not write its first response: %v)", err)
-		} else {
-			fr.ModelText = reply.Message.Content
-			fr.Usage = &reply.Usage
+		// The rule report stands on its own; the model's failure is said in it.
+		ans := askModel(ctx, model, o.model, rep, o.lang)
+		fr.ModelText = ans.Text
+		if ans.Error != "" {
+			fr.ModelText = fmt.Sprintf("(the model could not write its first response: %s)", ans.Error)
 		}
 	}
 	return fr, rep.Findings, nil
