@@ -32,7 +32,7 @@ cluster-down:
 	@e2e/cluster/cluster.sh down $(CLUSTER_DIR)
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -timeout 60m -run '^$$' -bench . -benchmem ./...
 
 demo:
 	$(GO) run . --demo
