@@ -54,5 +54,7 @@
 // Everything from the cluster or the model is cleaned of escape sequences and
 // control characters again at render time. Colours come from one Styles
 // value picked before the program starts (NO_COLOR gives the ASCII profile);
-// markdown is rendered by glamour with a fixed style.
+// markdown is rendered by glamour with a fixed style: dark or light, or
+// under the ASCII profile a plain one that prints no emphasis markers
+// ("**bold**" reads "bold").
 package ui

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/glamour"
+	"github.com/charmbracelet/glamour/ansi"
 	"github.com/charmbracelet/glamour/styles"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -16,7 +17,8 @@ import (
 // running program asks the terminal about its colours.
 type Styles struct {
 	r *lipgloss.Renderer
-	// Markdown is the fixed glamour style of the report ("dark", "light" or "ascii").
+	// Markdown is the fixed glamour style of the report: "dark", "light", or
+	// "plain" (no colours and no emphasis markers) for the ASCII profile.
 	Markdown string
 
 	Header, HeaderDim, Title                          lipgloss.Style
@@ -82,7 +84,7 @@ func NewStyles(r *lipgloss.Renderer, dark bool) Styles {
 		s.Markdown = styles.LightStyle
 	}
 	if r.ColorProfile() == termenv.Ascii {
-		s.Markdown = styles.AsciiStyle
+		s.Markdown = plainMarkdown
 	}
 	s.Header = n().Foreground(fg).Background(barBG)
 	s.HeaderDim = n().Foreground(dim).Background(barBG)
@@ -130,10 +132,30 @@ func (s Styles) risk(name string) lipgloss.Style {
 	return s.Unknown
 }
 
+// plainMarkdown names the markdown style of the ASCII profile.
+const plainMarkdown = "plain"
+
+// plainStyle is glamour's ASCII style without the markers it prints for
+// emphasis, strong text, strikethrough and inline code ("**bold**" would
+// otherwise show literally): with no colours, the text reads as written.
+// Headings keep their "#" prefixes so that the sections stay apart.
+func plainStyle() ansi.StyleConfig {
+	c := styles.ASCIIStyleConfig
+	c.Emph = ansi.StylePrimitive{}
+	c.Strong = ansi.StylePrimitive{}
+	c.Strikethrough = ansi.StylePrimitive{}
+	c.Code = ansi.StyleBlock{}
+	return c
+}
+
 // markdown returns a glamour renderer with the fixed style wrapping at width.
 func (s Styles) markdown(width int) (*glamour.TermRenderer, error) {
+	style := glamour.WithStandardStyle(s.Markdown)
+	if s.Markdown == plainMarkdown {
+		style = glamour.WithStyles(plainStyle())
+	}
 	return glamour.NewTermRenderer(
-		glamour.WithStandardStyle(s.Markdown),
+		style,
 		glamour.WithColorProfile(s.Profile()),
 		glamour.WithWordWrap(width),
 	)

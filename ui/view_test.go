@@ -401,3 +401,21 @@ func TestCardNamesTheNamespaceOnlyWhenItMatters(t *testing.T) {
 	h = atCard(t, []turn{{calls: []llm.ToolCall{call("c1", "get pods -A", "list pods")}}}, seedRunner())
 	h.mustSee("context kind-prod · namespace all namespaces")
 }
+
+func TestPlainMarkdownHasNoMarkers(t *testing.T) {
+	st := PlainStyles(&strings.Builder{})
+	if st.Markdown != plainMarkdown {
+		t.Fatalf("ASCII profile markdown style %q, want %q", st.Markdown, plainMarkdown)
+	}
+	r, err := st.markdown(60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.Render("## Cause\n\n**Cause confirmed.** The pod *requests* `10Gi` ~~maybe~~.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out, "*`~\x1b") || !strings.Contains(out, "Cause confirmed. The pod requests 10Gi maybe.") || !strings.Contains(out, "## Cause") {
+		t.Fatalf("plain markdown:\n%s", out)
+	}
+}
