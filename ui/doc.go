@@ -56,5 +56,7 @@
 // value picked before the program starts (NO_COLOR gives the ASCII profile);
 // markdown is rendered by glamour with a fixed style: dark or light, or
 // under the ASCII profile a plain one that prints no emphasis markers
-// ("**bold**" reads "bold").
+// ("**bold**" reads "bold"). Glamour wraps the markdown once, to the
+// transcript's width including its margin; hyphens and dots inside words are
+// kept from its wrap points, so "nginx-with-10gi" and "6.3Gi" never split.
 package ui

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -340,19 +341,22 @@ func (m *Model) preview(r session.Event, w int) []string {
 	return append(out, m.st.Dim.Render(truncate("  │ "+more, w)))
 }
 
-// markdown renders markdown with glamour's fixed style at width w.
+// markdown renders markdown with glamour's fixed style at width w. Glamour's
+// word-wrap width is the whole line: it takes its margin (two columns each
+// side) out of it, so text wraps once, inside w.
 func (m *Model) markdown(text string, w int) []string {
 	if m.md == nil || m.mdW != w {
-		r, err := m.st.markdown(max(w-2, 10)) // glamour adds a margin
+		r, err := m.st.markdown(max(w, 10))
 		if err != nil {
 			return wrap(clean(text), w)
 		}
 		m.md, m.mdW = r, w
 	}
-	s, err := m.md.Render(clean(text))
+	s, err := m.md.Render(keepWords(clean(text)))
 	if err != nil {
 		return wrap(clean(text), w)
 	}
+	s = strings.NewReplacer(string(nbHyphen), "-", string(nbDot), ".").Replace(s)
 	lines := strings.Split(strings.Trim(s, "\n"), "\n")
 	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1])) == "" {
 		lines = lines[:len(lines)-1]
@@ -360,7 +364,71 @@ func (m *Model) markdown(text string, w int) []string {
 	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[0])) == "" {
 		lines = lines[1:]
 	}
-	return lines
+	var out []string
+	for _, l := range lines {
+		if ansi.StringWidth(l) <= w {
+			out = append(out, l)
+			continue
+		}
+		// a word longer than the line: cut it here, keeping the margin,
+		// rather than let the screen wrap it
+		first, rest, _ := strings.Cut(ansi.Hardwrap(l, w, true), "\n")
+		out = append(out, first)
+		for _, r := range strings.Split(ansi.Hardwrap(strings.ReplaceAll(rest, "\n", ""), max(w-2, 1), true), "\n") {
+			out = append(out, "  "+r)
+		}
+	}
+	return out
+}
+
+// Stand-ins keepWords puts in the text glamour wraps, and markdown puts
+// back: a non-breaking hyphen for "-", and a letter one column wide in every
+// locale for a "." inside a word.
+const (
+	nbHyphen = '\u2011'
+	nbDot    = '\uA4F8'
+)
+
+// keepWords keeps the words of markdown text whole when glamour wraps it.
+// Glamour's paragraph wrap breaks after a hyphen without counting it, so a
+// line with hyphens ("nginx-with-10gi", "2026-11-28") came out too wide and
+// was cut a second time at the margin, leaving ragged lines; its list wrap
+// breaks words after "-" and "." ("free 6." / "3Gi"). Hyphens that are not
+// markdown syntax (list markers, rules, table delimiter rows) and dots
+// between two non-space characters are replaced by stand-ins.
+func keepWords(text string) string {
+	if !strings.ContainsAny(text, "-.") {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		body := strings.TrimLeft(l, " \t>")
+		if strings.Trim(body, "-=:| \t") == "" {
+			continue // a rule, a setext underline or a table delimiter row
+		}
+		indent := l[:len(l)-len(body)]
+		marker := ""
+		if strings.HasPrefix(body, "- ") {
+			marker, body = "- ", body[2:]
+		}
+		lines[i] = indent + marker + innerDots(strings.ReplaceAll(body, "-", string(nbHyphen)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// innerDots replaces the dots of s that have a non-space character on both
+// sides ("6.3Gi", "involvedObject.name").
+func innerDots(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	r := []rune(s)
+	for i := 1; i+1 < len(r); i++ {
+		if r[i] == '.' && !unicode.IsSpace(r[i-1]) && !unicode.IsSpace(r[i+1]) {
+			r[i] = nbDot
+		}
+	}
+	return string(r)
 }
 
 // firstLine returns the first line of s.

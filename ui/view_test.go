@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kuberesponder/kuberesponder/kube"
@@ -417,5 +418,40 @@ func TestPlainMarkdownHasNoMarkers(t *testing.T) {
 	}
 	if strings.ContainsAny(out, "*`~\x1b") || !strings.Contains(out, "Cause confirmed. The pod requests 10Gi maybe.") || !strings.Contains(out, "## Cause") {
 		t.Fatalf("plain markdown:\n%s", out)
+	}
+}
+
+func TestMarkdownWrapsOnce(t *testing.T) {
+	m := &Model{st: PlainStyles(&strings.Builder{})}
+	para := strings.Repeat("Deployment default/nginx-with-10gi-77579bdb99 has 1 of 2 replicas available since 2026-11-28T19:17:55Z; ", 6)
+	text := "## Impact\n\n" + para + "\n\n- " + para + "\n"
+	for _, w := range []int{40, 80, 120, 200} {
+		lines := m.markdown(text, w)
+		for i, l := range lines {
+			if lipgloss.Width(l) > w {
+				t.Errorf("w=%d: line %d is %d wide: %q", w, i, lipgloss.Width(l), l)
+			}
+			if i == 0 || strings.TrimSpace(l) == "" || strings.TrimSpace(lines[i-1]) == "" {
+				continue
+			}
+			// The first word of a line must not have fitted on the line before:
+			// otherwise the text was wrapped twice (ragged lines).
+			prev := strings.TrimRight(lines[i-1], " ")
+			word := strings.Fields(l)[0]
+			if !strings.HasPrefix(strings.TrimSpace(prev), "##") && lipgloss.Width(prev)+1+lipgloss.Width(word) <= w-2 {
+				t.Errorf("w=%d: %q fitted after line %d %q", w, word, i-1, prev)
+			}
+		}
+		if got := strings.Join(lines, "\n"); !strings.Contains(got, "nginx-with-10gi-77579bdb99") || strings.ContainsAny(got, string(nbHyphen)+string(nbDot)) {
+			t.Errorf("w=%d: hyphens not restored:\n%s", w, got)
+		}
+	}
+	if got := keepWords("- a-b 6.3Gi.\n---\n|--|:-:|\n  - c-d --flag\n1. x.y"); got != "- a\u2011b 6\uA4F83Gi.\n---\n|--|:-:|\n  - c\u2011d \u2011\u2011flag\n1. x\uA4F8y" {
+		t.Errorf("keepWords = %q", got)
+	}
+	// The list wrap breaks no word after a dot.
+	lines := m.markdown("- node 3shake-k8s-node-001: memory allocatable 11.3Gi, requested 5Gi, free 6.3Gi < request 10Gi\n", 80)
+	if len(lines) != 2 || !strings.HasPrefix(strings.TrimSpace(lines[1]), "6.3Gi") {
+		t.Errorf("list item wrapped as %q", lines)
 	}
 }
