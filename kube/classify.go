@@ -108,6 +108,9 @@ func (a *Action) readFlags(def *verbDef, words []string) string {
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if onlyOperands || !strings.HasPrefix(w, "-") || w == "-" {
+			if len(w) > 1 && w[0] == '-' {
+				return fmt.Sprintf("argument %q may not start with -", w)
+			}
 			a.Operands = append(a.Operands, w)
 			continue
 		}

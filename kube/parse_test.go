@@ -341,6 +341,7 @@ var refused = []parseCase{
 	{"get pods ../../secrets", "not a valid object name"},
 	{"get pod/a/b", "not a valid object name"},
 	{"get pod/web-1 extra", "mixing TYPE/NAME and plain names"},
+	{"get 0 -- -0", "may not start with -"},
 	{"get pods%2fx", "not a resource type"},
 	{"describe", "needs a resource type"},
 	{"logs", "logs needs a pod"},
