@@ -5,11 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/resource"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	restclient "k8s.io/client-go/rest"
 	"k8s.io/kubectl/pkg/cmd/apiresources"
 	"k8s.io/kubectl/pkg/cmd/auth"
 	"k8s.io/kubectl/pkg/cmd/clusterinfo"
@@ -21,6 +28,7 @@ import (
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	kdescribe "k8s.io/kubectl/pkg/describe"
 	"k8s.io/kubectl/pkg/polymorphichelpers"
+	"k8s.io/kubectl/pkg/util/podutils"
 )
 
 // dispatch runs one checked action, writing what kubectl would print.
@@ -158,7 +166,42 @@ func runLogs(a Action, g getter, w *capWriter) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	o.LogsForObject = firstPodLogs(o.LogsForObject, w)
 	return o.RunLogs()
+}
+
+// firstPodLogs wraps kubectl's logs lookup so that, for a workload such as
+// deploy/web, the pod is chosen here and the "Found N pods, using pod/…"
+// notice goes into the action's output: kubectl's own lookup writes it to
+// the process's stderr, which would land on the terminal screen.
+func firstPodLogs(inner polymorphichelpers.LogsForObjectFunc, w io.Writer) polymorphichelpers.LogsForObjectFunc {
+	return func(g genericclioptions.RESTClientGetter, obj, opts runtime.Object, timeout time.Duration, all bool) (map[corev1.ObjectReference]restclient.ResponseWrapper, error) {
+		switch obj.(type) {
+		case *corev1.Pod, *corev1.PodList:
+			return inner(g, obj, opts, timeout, all)
+		}
+		namespace, selector, err := polymorphichelpers.SelectorsForObject(obj)
+		if err != nil {
+			return inner(g, obj, opts, timeout, all)
+		}
+		cfg, err := g.ToRESTConfig()
+		if err != nil {
+			return nil, err
+		}
+		cs, err := corev1client.NewForConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		byLogging := func(pods []*corev1.Pod) sort.Interface { return podutils.ByLogging(pods) }
+		pod, n, err := polymorphichelpers.GetFirstPod(cs, namespace, selector.String(), timeout, byLogging)
+		if err != nil {
+			return nil, err
+		}
+		if n > 1 {
+			fmt.Fprintf(w, "Found %d pods, using pod/%s\n", n, pod.Name)
+		}
+		return inner(g, pod, opts, timeout, all)
+	}
 }
 
 func (e *Executor) runRolloutStatus(a Action, g getter, w *capWriter) error {

@@ -74,7 +74,7 @@ func TestRunnerAnswers(t *testing.T) {
 		{"logs " + runningPod, []string{"Configuration complete", "GET / 200"}, []string{"2026-11-28T"}},
 		{"logs " + runningPod + " --tail=1", []string{"GET / 200"}, []string{"Configuration complete"}},
 		{"logs " + runningPod + " --timestamps", []string{"2026-11-28T18:39:00.000000000Z 10.0.0.1"}, nil},
-		{"logs deploy/nginx-with-10gi", []string{"GET / 200"}, nil},
+		{"logs deploy/nginx-with-10gi", []string{"Found 2 pods, using pod/", "GET / 200"}, nil},
 		{"events", []string{"(x3 over", "FailedScheduling", "Scheduled"}, nil},
 		{"events --types=Normal", []string{"Scheduled"}, []string{"FailedScheduling"}},
 		{"events --for pod/" + pendingPod, []string{"FailedScheduling"}, []string{"Scheduled "}},
