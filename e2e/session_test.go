@@ -235,3 +235,52 @@ func TestSessionResumesAfterKill(t *testing.T) {
 	decide(tm2, "y")
 	tm2.waitFor(30*time.Second, "describe node")
 }
+
+// TestDemoWalkthrough walks the embedded demo with no cluster and no key:
+// the report, both proposed actions approved, the conclusion, :resolve and
+// the exported postmortem.
+func TestDemoWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and drives the real binary")
+	}
+	bin := binary(t)
+	state := t.TempDir()
+	tm := startTerm(t, 80, 24, []string{"XDG_STATE_HOME=" + state, "OPENAI_API_KEY=", "KUBECONFIG=/nonexistent"}, bin, "--demo")
+	tm.waitFor(30*time.Second, "snapshot", "enter starts the investigation")
+	tm.keys("Enter")
+	tm.waitFor(30*time.Second, "Run this command?", "describe pod")
+	decide(tm, "y")
+	tm.waitFor(30*time.Second, "Run this command?", "describe node")
+	decide(tm, "y")
+	tm.waitFor(30*time.Second, "When it is fixed, resolve the session")
+	if !strings.Contains(tm.screen(), "enter send") { // the input box has not the focus
+		tm.keys("Tab")
+	}
+	tm.text(":resolve requests exceed free node memory")
+	tm.keys("Enter")
+	tm.waitFor(10*time.Second, "resolved")
+	tm.keys("C-e")
+	tm.waitFor(30*time.Second, "Postmortem written to")
+	dir, evs := journal(t, state)
+	pm, err := os.ReadFile(filepath.Join(dir, "postmortem.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# Postmortem", "requests exceed free node memory", "kubectl describe node", "hash chain verified"} {
+		if !strings.Contains(string(pm), want) {
+			t.Errorf("the postmortem lacks %q", want)
+		}
+	}
+	ran := 0
+	for _, e := range evs {
+		if e.Kind == "result" && e.Status == "ran" {
+			ran++
+		}
+	}
+	if ran != 2 {
+		t.Errorf("%d actions ran on the demo, want 2", ran)
+	}
+	tm.keys("C-c")
+	tm.keys("C-c")
+	tm.waitFor(10*time.Second, "[exited 0]")
+}
