@@ -4,8 +4,11 @@ CLUSTER_DIR := $(CURDIR)/.cluster
 
 .PHONY: build test test-unit vet lint controlplane cluster cluster-down bench demo
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+
 build:
-	$(GO) build -o kuberesponder .
+	$(GO) build -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o kuberesponder .
 
 # Unit and end-to-end tests; the end-to-end tests start real control planes
 # (the binary is built once into a cache, 7-10 minutes the first time).
