@@ -4,18 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
-)
-
-// reportTimeouts bound the two slow steps of a report.
-const (
-	gatherTimeout = 60 * time.Second
-	modelTimeout  = 3 * time.Minute
 )
 
 func newReportCmd(o *rootOptions) *cobra.Command {

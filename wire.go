@@ -23,6 +23,12 @@ import (
 	"github.com/kuberesponder/kuberesponder/session/postmortem"
 )
 
+// gatherTimeout and modelTimeout bound the two slow steps of a first response.
+const (
+	gatherTimeout = 60 * time.Second
+	modelTimeout  = 3 * time.Minute
+)
+
 // source is where a session's facts and actions come from: a live cluster
 // or a snapshot.
 type source struct {
@@ -131,7 +137,7 @@ func firstResponse(ctx context.Context, src *source, model llm.Client, o *rootOp
 	if err != nil {
 		return session.FirstResponse{}, nil, err
 	}
-	rep := triage.Build(facts)
+	rep := triage.Build(facts).In(o.lang)
 	js, err := rep.JSON()
 	if err != nil {
 		return session.FirstResponse{}, nil, err
@@ -156,8 +162,7 @@ func title(rep triage.Report, lang string) string {
 		}
 		return "no problems found"
 	}
-	f := rep.Findings[0]
-	return fmt.Sprintf("%s %s/%s: %s", f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Problem)
+	return rep.Findings[0].Problem
 }
 
 // findingsOf decodes the findings recorded in a session's first response.
