@@ -2,7 +2,11 @@
 // and runs them in-process through client-go.
 package kube
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // Risk is our classification of an action; it is never taken from the model.
 type Risk int
@@ -54,8 +58,9 @@ type Action struct {
 	Namespace string `json:"namespace,omitempty"`
 	// AllNamespaces is true for -A/--all-namespaces.
 	AllNamespaces bool `json:"allNamespaces,omitempty"`
-	// Flags holds the remaining flags by canonical long name; boolean flags hold "true".
-	Flags map[string]string `json:"flags,omitempty"`
+	// Flags holds the remaining flags by canonical long name, sorted by name;
+	// boolean flags hold "true".
+	Flags Flags `json:"flags,omitempty"`
 	// Risk is our classification.
 	Risk Risk `json:"risk"`
 	// Reason explains the risk to a human (and, when refused, to the model).
@@ -80,4 +85,62 @@ type Result struct {
 	Started time.Time `json:"started"`
 	// Duration is how long it ran.
 	Duration time.Duration `json:"duration"`
+}
+
+// Flag is one flag of an action: its canonical long name and its value.
+type Flag struct {
+	Name  string
+	Value string
+}
+
+// Flags are an action's flags, sorted by name, each name at most once. In
+// JSON they are an object of name to value.
+type Flags []Flag
+
+// Get returns the value of the named flag, or "" when it is not set.
+func (f Flags) Get(name string) string {
+	v, _ := f.Lookup(name)
+	return v
+}
+
+// Lookup returns the value of the named flag and whether it is set.
+func (f Flags) Lookup(name string) (string, bool) {
+	for _, x := range f {
+		if x.Name == name {
+			return x.Value, true
+		}
+	}
+	return "", false
+}
+
+// sort puts the flags in name order; there are only a few.
+func (f Flags) sort() {
+	for i := 1; i < len(f); i++ {
+		for j := i; j > 0 && f[j].Name < f[j-1].Name; j-- {
+			f[j], f[j-1] = f[j-1], f[j]
+		}
+	}
+}
+
+// MarshalJSON writes the flags as an object of name to value.
+func (f Flags) MarshalJSON() ([]byte, error) {
+	m := make(map[string]string, len(f))
+	for _, x := range f {
+		m[x.Name] = x.Value
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads an object of name to value.
+func (f *Flags) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("reading action flags: %w", err)
+	}
+	*f = nil
+	for k, v := range m {
+		*f = append(*f, Flag{Name: k, Value: v})
+	}
+	f.sort()
+	return nil
 }

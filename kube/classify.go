@@ -2,43 +2,45 @@ package kube
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
-
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // DefaultLogTail is the --tail given to logs when the proposal has none.
 const DefaultLogTail = "200"
 
 // classify decides the Risk of an argv (without "kubectl"). It never looks
-// at anything but the words themselves.
-func classify(args []string) Action {
-	a := Action{Args: args}
+// at anything but the words themselves. Operands are a sub-slice of args
+// when they stand together; a name cut from TYPE/NAME goes into spare, an
+// empty slice with room for one. args itself is never written to.
+func classify(a *Action, args, spare []string) {
+	a.Args = args
 	if len(args) == 0 {
-		return a.refuse("empty command; propose one kubectl command such as get pods -n NAMESPACE")
+		a.refuse("empty command; propose one kubectl command such as get pods -n NAMESPACE")
+		return
 	}
 	if reason := pinnedFlag(args); reason != "" {
-		return a.refuse(reason)
+		a.refuse(reason)
+		return
 	}
 	// Flags before the verb: only the namespace.
 	i := 0
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" {
 		ns, n, ok := leadingNamespace(args[i:])
 		if !ok {
-			return a.refuse(fmt.Sprintf("flag %s before the verb is not supported; put flags after the verb, e.g. get pods -n shop", args[i]))
+			a.refuse(fmt.Sprintf("flag %s before the verb is not supported; put flags after the verb, e.g. get pods -n shop", args[i]))
+			return
 		}
 		a.Namespace = ns
 		i += n
 	}
 	if i >= len(args) {
-		return a.refuse("no verb; supported read-only verbs: " + readVerbList)
+		a.refuse("no verb; supported read-only verbs: " + readVerbList)
+		return
 	}
 	if a.Namespace != "" {
 		if err := checkNamespace(a.Namespace); err != nil {
-			return a.refuse(err.Error())
+			a.refuse(err.Error())
+			return
 		}
 	}
 	a.Verb = args[i]
@@ -55,63 +57,79 @@ func classify(args []string) Action {
 			}
 		}
 	}
-	switch {
-	case mutatingVerbs[a.Verb] || mutatingVerbs[key]:
-		return a.mutating(rest)
-	case refusedVerbs[a.Verb] != "":
-		return a.refuse(refusedVerbs[a.Verb])
-	case a.Verb == "cluster-info" && contains(rest, "dump"):
-		return a.refuse("cluster-info dump is refused: it copies every log and object; ask for the specific object, events or logs instead")
-	}
+	// No read verb is also a write or refused verb (TestVerbTablesDisjoint),
+	// so a read verb is known at the first lookup.
 	def := readVerbs[key]
 	if def == nil {
+		switch {
+		case mutatingVerbs[a.Verb] || mutatingVerbs[key]:
+			a.mutating(rest, spare)
+			return
+		case refusedVerbs[a.Verb] != "":
+			a.refuse(refusedVerbs[a.Verb])
+			return
+		}
 		switch a.Verb {
 		case "rollout":
-			return a.refuse("rollout needs status or history (restart, undo, pause and resume change the cluster and are not executed)")
+			a.refuse("rollout needs status or history (restart, undo, pause and resume change the cluster and are not executed)")
+			return
 		case "auth":
-			return a.refuse("auth supports can-i and whoami")
+			a.refuse("auth supports can-i and whoami")
+			return
 		case "top":
-			return a.refuse("top supports pod and node, e.g. top pod -n shop")
+			a.refuse("top supports pod and node, e.g. top pod -n shop")
+			return
 		}
-		return a.refuse(fmt.Sprintf("%q is not a supported verb; supported read-only verbs: %s", a.Verb, readVerbList))
+		a.refuse(fmt.Sprintf("%q is not a supported verb; supported read-only verbs: %s", a.Verb, readVerbList))
+		return
+	}
+	if a.Verb == "cluster-info" && contains(rest, "dump") {
+		a.refuse("cluster-info dump is refused: it copies every log and object; ask for the specific object, events or logs instead")
+		return
 	}
 	if a.SubVerb != "" {
 		rest = rest[1:]
 	}
-	if reason := a.readFlags(def, rest); reason != "" {
-		return a.refuse(reason)
+	ops := operandList{words: rest}
+	reason := a.readFlags(def, rest, &ops)
+	a.Operands = ops.list()
+	if reason != "" {
+		a.refuse(reason)
+		return
 	}
-	if len(a.Operands) == 0 {
-		a.Operands = nil
+	a.Names = spare
+	if err := def.operands.check(a); err != nil {
+		a.refuse(err.Error())
+		return
 	}
-	if err := def.operands(&a); err != nil {
-		return a.refuse(err.Error())
+	if len(a.Names) == 0 {
+		a.Names = nil
 	}
-	if a.Verb == "logs" && a.Flags["tail"] == "" {
+	if a.Verb == "logs" && a.Flags.Get("tail") == "" {
 		a.setFlag("tail", DefaultLogTail)
 	}
+	a.Flags.sort()
 	if def.secretTypes && secretLike(a.Resource) {
 		a.Risk = Sensitive
-		a.Reason = fmt.Sprintf("sensitive: %s reads Secret objects; it runs with every value redacted (names, types, keys and sizes only)", a.Verb)
-		return a
+		a.Reason = def.sensitive
+		return
 	}
 	a.Risk = ReadOnly
 	a.Reason = def.reason
-	return a
 }
 
 // readFlags parses the words after a read verb against its flag table.
 // It returns a refusal reason, or "" when every word was understood.
-func (a *Action) readFlags(def *verbDef, words []string) string {
+// Operands are added to ops.
+func (a *Action) readFlags(def *verbDef, words []string, ops *operandList) string {
 	onlyOperands := false
-	a.Operands = make([]string, 0, len(words))
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		if onlyOperands || !strings.HasPrefix(w, "-") || w == "-" {
 			if len(w) > 1 && w[0] == '-' {
 				return fmt.Sprintf("argument %q may not start with -", w)
 			}
-			a.Operands = append(a.Operands, w)
+			ops.add(i)
 			continue
 		}
 		if w == "--" {
@@ -212,9 +230,22 @@ func (a *Action) setChecked(f *flagDef, val string, explicit bool) string {
 
 func (a *Action) setFlag(name, val string) {
 	if a.Flags == nil {
-		a.Flags = make(map[string]string, 4)
+		// Room for every flag word of the line and the default --tail.
+		n := 1
+		for _, w := range a.Args {
+			if len(w) > 1 && w[0] == '-' {
+				n++
+			}
+		}
+		a.Flags = make(Flags, 0, n)
 	}
-	a.Flags[name] = val
+	for i := range a.Flags {
+		if a.Flags[i].Name == name {
+			a.Flags[i].Value = val
+			return
+		}
+	}
+	a.Flags = append(a.Flags, Flag{Name: name, Value: val})
 }
 
 func (a *Action) unknownFlag(def *verbDef, flag string) string {
@@ -230,12 +261,14 @@ func (a *Action) unknownFlag(def *verbDef, flag string) string {
 }
 
 // mutating records a write proposal: its namespace, resource and names as
-// far as they can be told, and the policy answer.
-func (a Action) mutating(rest []string) Action {
+// far as they can be told, and the policy answer. Operands and the name are
+// appended to spare.
+func (a *Action) mutating(rest, spare []string) {
 	words := rest
 	if a.SubVerb != "" {
 		words = rest[1:]
 	}
+	ops := operandList{words: words}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		switch {
@@ -255,21 +288,66 @@ func (a Action) mutating(rest []string) Action {
 				i++
 			}
 		default:
-			a.Operands = append(a.Operands, w)
+			ops.add(i)
 		}
 	}
+	a.Operands = ops.list()
 	if len(a.Operands) > 0 {
 		t, n, ok := strings.Cut(a.Operands[0], "/")
 		a.Resource = t
 		if ok {
-			a.Names = []string{n}
+			a.Names = append(spare, n)
 		} else if len(a.Operands) > 1 {
-			a.Names = a.Operands[1:2]
+			a.Names = a.Operands[1:2:2]
 		}
 	}
 	a.Risk = Mutating
-	a.Reason = fmt.Sprintf("not executed by policy: %s changes the cluster; if it is the right fix, the operator can apply it: %s", a.verbName(), a.String())
-	return a
+	var b strings.Builder
+	b.Grow(len(policyPrefix) + len(policySuffix) + 2*len(a.verbName()) + 16 + 2*len(a.Input) + 2*len(a.Args))
+	b.WriteString(policyPrefix)
+	b.WriteString(a.Verb)
+	if a.SubVerb != "" {
+		b.WriteByte(' ')
+		b.WriteString(a.SubVerb)
+	}
+	b.WriteString(policySuffix)
+	a.writeTo(&b)
+	a.Reason = b.String()
+}
+
+// operandList collects the operands among words: a sub-slice of words while
+// they stand next to each other, as they usually do, and a slice of their
+// own once they do not.
+type operandList struct {
+	words      []string
+	start, end int      // words[start:end], while contiguous
+	own        []string // non-nil once they are not
+}
+
+// add records words[i] as the next operand.
+func (o *operandList) add(i int) {
+	switch {
+	case o.own != nil:
+		o.own = append(o.own, o.words[i])
+	case o.start == o.end:
+		o.start, o.end = i, i+1
+	case i == o.end:
+		o.end++
+	default:
+		o.own = append(make([]string, 0, len(o.words)), o.words[o.start:o.end]...)
+		o.own = append(o.own, o.words[i])
+	}
+}
+
+// list returns the operands, nil when there are none.
+func (o *operandList) list() []string {
+	switch {
+	case o.own != nil:
+		return o.own
+	case o.start == o.end:
+		return nil
+	}
+	return o.words[o.start:o.end:o.end]
 }
 
 // mutatingValueFlags take a separate value word in common write commands.
@@ -281,12 +359,19 @@ var mutatingValueFlags = map[string]bool{
 	"-k": true, "--kustomize": true, "--target": true, "--max": true, "--min": true, "--cpu-percent": true,
 }
 
+// The answer to a write proposal is policyPrefix, the verb, policySuffix
+// and the command.
+const (
+	policyPrefix = "not executed by policy: "
+	policySuffix = " changes the cluster; if it is the right fix, the operator can apply it: "
+)
+
 const errWatch = "watching is not supported: every command returns at once; run it again later to see changes"
 
-func (a Action) refuse(reason string) Action {
+func (a *Action) refuse(reason string) {
 	a.Risk = Refused
 	a.Reason = reason
-	return a
+	a.Flags.sort()
 }
 
 func (a *Action) verbName() string {
@@ -306,7 +391,7 @@ func pinnedFlag(args []string) string {
 		var name string
 		if strings.HasPrefix(w, "--") {
 			name, _, _ = strings.Cut(strings.TrimLeft(w, "-"), "=")
-			if !pinnedFlags[name] {
+			if !pinnedFlagName(name) {
 				continue
 			}
 		} else if w[1] == 's' {
@@ -340,131 +425,13 @@ func leadingNamespace(words []string) (string, int, bool) {
 // secretLike reports whether a comma-separated type list names a type that
 // can hold secret values: Secrets and anything called like them.
 func secretLike(types string) bool {
-	return strings.Contains(strings.ToLower(types), "secret")
-}
-
-func checkSelector(s string) error {
-	if _, err := labels.Parse(s); err != nil {
-		return fmt.Errorf("-l %q is not a label selector: %v", s, err)
-	}
-	return nil
-}
-
-func checkFieldSelector(s string) error {
-	if _, err := fields.ParseSelector(s); err != nil {
-		return fmt.Errorf("--field-selector %q is not a field selector: %v", s, err)
-	}
-	return nil
-}
-
-func checkNamespace(s string) error {
-	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' || strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
-	}) {
-		return fmt.Errorf("%q is not a valid namespace name", s)
-	}
-	return nil
-}
-
-func checkName(s string) error {
-	if s == "" || s == "." || s == ".." || len(s) > 253 || strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._:@", r))
-	}) {
-		return fmt.Errorf("%q is not a valid object name", s)
-	}
-	return nil
-}
-
-func checkType(s string) error {
-	if s == "" || s[0] == '.' || s[0] == '-' || len(s) > 253 || strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-')
-	}) {
-		return fmt.Errorf("%q is not a resource type; list types with api-resources", s)
-	}
-	return nil
-}
-
-func checkTypeName(s string) error {
-	t, n, ok := strings.Cut(s, "/")
-	if !ok {
-		return fmt.Errorf("%q should be TYPE/NAME, e.g. pod/web-1", s)
-	}
-	if err := checkType(t); err != nil {
-		return err
-	}
-	return checkName(n)
-}
-
-func checkGroup(s string) error {
-	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '/')
-	}) {
-		return fmt.Errorf("%q is not an API group", s)
-	}
-	return nil
-}
-
-func checkWordList(s string) error {
-	for _, w := range strings.Split(s, ",") {
-		if w == "" || strings.ContainsFunc(w, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-')
-		}) {
-			return fmt.Errorf("%q is not a comma-separated list of words", s)
+	const word = "secret"
+	for i := 0; i+len(word) <= len(types); i++ {
+		j := 0
+		for j < len(word) && types[i+j]|0x20 == word[j] {
+			j++
 		}
-	}
-	return nil
-}
-
-func checkLabelKeys(s string) error {
-	for _, w := range strings.Split(s, ",") {
-		if w == "" || strings.ContainsFunc(w, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._/", r))
-		}) {
-			return fmt.Errorf("%q is not a comma-separated list of label keys", s)
-		}
-	}
-	return nil
-}
-
-func checkEventTypes(s string) error {
-	for _, w := range strings.Split(s, ",") {
-		if !strings.EqualFold(w, "Normal") && !strings.EqualFold(w, "Warning") {
-			return fmt.Errorf("--types takes Normal, Warning or Normal,Warning, got %q", s)
-		}
-	}
-	return nil
-}
-
-func checkInt(s string, min int64) error {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < min {
-		return fmt.Errorf("%q is not a whole number of at least %d", s, min)
-	}
-	return nil
-}
-
-func checkNonNegative(s string) error { return checkInt(s, 0) }
-func checkPositive(s string) error    { return checkInt(s, 1) }
-func checkTail(s string) error        { return checkInt(s, -1) }
-
-func checkSince(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fmt.Errorf("--since takes a duration such as 5m or 1h, got %q", s)
-	}
-	return nil
-}
-
-func checkSinceTime(s string) error {
-	if _, err := time.Parse(time.RFC3339, s); err != nil {
-		return fmt.Errorf("--since-time takes an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", s)
-	}
-	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+		if j == len(word) {
 			return true
 		}
 	}

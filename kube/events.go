@@ -33,7 +33,7 @@ func (e *Executor) runEvents(ctx context.Context, a Action, ns string, w io.Writ
 		namespace = ""
 	}
 	opts := metav1.ListOptions{Limit: eventPage}
-	if forObj := a.Flags["for"]; forObj != "" {
+	if forObj := a.Flags.Get("for"); forObj != "" {
 		gvk, name, err := e.kindAndName(forObj)
 		if err != nil {
 			return err
@@ -44,7 +44,7 @@ func (e *Executor) runEvents(ctx context.Context, a Action, ns string, w io.Writ
 			fields.OneTermEqualSelector("involvedObject.name", name)).String()
 	}
 	var types []string
-	if t := a.Flags["types"]; t != "" {
+	if t := a.Flags.Get("types"); t != "" {
 		types = strings.Split(t, ",")
 	}
 	list := &corev1.EventList{TypeMeta: metav1.TypeMeta{Kind: "EventList", APIVersion: "v1"}}
@@ -73,7 +73,7 @@ func (e *Executor) runEvents(ctx context.Context, a Action, ns string, w io.Writ
 		return nil
 	}
 	SortEvents(list.Items)
-	if out := a.Flags["output"]; out != "" {
+	if out := a.Flags.Get("output"); out != "" {
 		pf := genericclioptions.NewPrintFlags("").WithTypeSetter(scheme.Scheme)
 		*pf.OutputFormat = out
 		p, err := pf.ToPrinter()
@@ -83,7 +83,7 @@ func (e *Executor) runEvents(ctx context.Context, a Action, ns string, w io.Writ
 		return p.PrintObj(list, w)
 	}
 	tw := printers.GetNewTabWriter(w)
-	if err := events.NewEventPrinter(a.Flags["no-headers"] == "true", a.AllNamespaces).PrintObj(list, tw); err != nil {
+	if err := events.NewEventPrinter(a.Flags.Get("no-headers") == "true", a.AllNamespaces).PrintObj(list, tw); err != nil {
 		return err
 	}
 	return tw.Flush()
@@ -186,10 +186,10 @@ func (e *Executor) runTop(ctx context.Context, a Action, ns string, w io.Writer)
 	if len(a.Names) == 1 {
 		req = req.Name(a.Names[0])
 	}
-	if sel := a.Flags["selector"]; sel != "" {
+	if sel := a.Flags.Get("selector"); sel != "" {
 		req = req.Param("labelSelector", sel)
 	}
-	if fs := a.Flags["field-selector"]; fs != "" {
+	if fs := a.Flags.Get("field-selector"); fs != "" {
 		req = req.Param("fieldSelector", fs)
 	}
 	body, err := req.Do(ctx).Raw()
@@ -228,7 +228,7 @@ func (e *Executor) runTop(ctx context.Context, a Action, ns string, w io.Writer)
 		fmt.Fprintf(w, "No resources found in %s namespace.\n", ns)
 		return nil
 	}
-	sortUsage(items, a.Flags["sort-by"])
+	sortUsage(items, a.Flags.Get("sort-by"))
 	if node {
 		return e.printNodeTop(ctx, a, items, w)
 	}
@@ -252,8 +252,8 @@ func sortUsage(items []usage, by string) {
 
 func printPodTop(a Action, items []usage, w io.Writer) error {
 	tw := printers.GetNewTabWriter(w)
-	containers := a.Flags["containers"] == "true"
-	if a.Flags["no-headers"] != "true" {
+	containers := a.Flags.Get("containers") == "true"
+	if a.Flags.Get("no-headers") != "true" {
 		if a.AllNamespaces {
 			fmt.Fprint(tw, "NAMESPACE\t")
 		}
@@ -289,7 +289,7 @@ func printPodTop(a Action, items []usage, w io.Writer) error {
 		cpu.Add(m.Usage[corev1.ResourceCPU])
 		mem.Add(m.Usage[corev1.ResourceMemory])
 	}
-	if a.Flags["sum"] == "true" {
+	if a.Flags.Get("sum") == "true" {
 		total := corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}
 		fmt.Fprintf(tw, "\t________\t________\t\n\t%s\t%s\t\n", cpuText(total), memText(total))
 	}
@@ -297,19 +297,19 @@ func printPodTop(a Action, items []usage, w io.Writer) error {
 }
 
 func (e *Executor) printNodeTop(ctx context.Context, a Action, items []usage, w io.Writer) error {
-	nodes, err := e.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: a.Flags["selector"]})
+	nodes, err := e.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: a.Flags.Get("selector")})
 	if err != nil {
 		return err
 	}
 	capacity := map[string]corev1.ResourceList{}
 	for _, n := range nodes.Items {
 		capacity[n.Name] = n.Status.Allocatable
-		if a.Flags["show-capacity"] == "true" {
+		if a.Flags.Get("show-capacity") == "true" {
 			capacity[n.Name] = n.Status.Capacity
 		}
 	}
 	tw := printers.GetNewTabWriter(w)
-	if a.Flags["no-headers"] != "true" {
+	if a.Flags.Get("no-headers") != "true" {
 		fmt.Fprint(tw, "NAME\tCPU(cores)\tCPU(%)\tMEMORY(bytes)\tMEMORY(%)\t\n")
 	}
 	for _, m := range items {

@@ -41,7 +41,7 @@ func FuzzParse(f *testing.F) {
 		if a.Verb == "rollout" && a.SubVerb != "status" && a.SubVerb != "history" || a.Verb == "auth" && a.SubVerb != "can-i" && a.SubVerb != "whoami" {
 			t.Fatalf("Parse(%q) runs %s %s", line, a.Verb, a.SubVerb)
 		}
-		if a.Verb == "logs" && a.Flags["follow"] != "" || a.Flags["watch"] == "true" || a.Flags["watch-only"] != "" {
+		if a.Verb == "logs" && a.Flags.Get("follow") != "" || a.Flags.Get("watch") == "true" || a.Flags.Get("watch-only") != "" {
 			t.Fatalf("Parse(%q) runs a watch or follow: %v", line, a.Flags)
 		}
 		if pinnedFlag(a.Args) != "" {
@@ -66,6 +66,7 @@ var benchLines = []string{
 	"get pods | grep web",
 	"get secret db-creds -o yaml",
 	"rollout status deploy/web -n shop",
+	"get pods -l app.kubernetes.io/name=web,tier!=db -n shop",
 }
 
 // BenchmarkParse reports wall-clock and CPU throughput: on a shared machine

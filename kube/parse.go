@@ -15,8 +15,9 @@ import (
 // act on, together with a non-nil error whose text is that reason. Mutating
 // lines are parsed without error: they are valid proposals that will never run.
 func Parse(line string) (Action, error) {
-	args, err := tokenize(line)
-	if err == nil {
+	var words [16]string // longer lines grow onto the heap
+	args, ascii, err := tokenize(line, words[:0])
+	if err == nil && !ascii {
 		err = checkInvisible(line)
 	}
 	if err != nil {
@@ -26,8 +27,13 @@ func Parse(line string) (Action, error) {
 	if len(args) > 0 && args[0] == "kubectl" {
 		args = args[1:]
 	}
-	a := classify(args)
-	a.Input = line
+	// One slice holds the words and room for one name cut from TYPE/NAME;
+	// operands are a part of the words: a line usually costs one allocation.
+	n := len(args)
+	store := make([]string, n, n+1)
+	copy(store, args)
+	a := Action{Input: line}
+	classify(&a, store[:n:n], store[n:n:n+1])
 	if a.Risk == Refused {
 		return a, errors.New(a.Reason)
 	}
@@ -44,12 +50,16 @@ func ParseArgs(args []string) (Action, error) {
 		// A word that is a shell operator was meant for a shell: refuse it
 		// with the reason Parse gives.
 		if w != "" && strings.Trim(w, "|;&<>0123456789") == "" && strings.Trim(w, "0123456789") != "" {
-			if _, err := tokenize(w); err != nil {
+			if _, _, err := tokenize(w, nil); err != nil {
 				return Action{Args: slices.Clone(args), Risk: Refused, Reason: err.Error()}, err
 			}
 		}
 	}
-	a := classify(slices.Clone(args))
+	n := len(args)
+	store := make([]string, n, n+1)
+	copy(store, args)
+	var a Action
+	classify(&a, store[:n:n], store[n:n:n+1])
 	if a.Risk == Refused {
 		return a, errors.New(a.Reason)
 	}
@@ -58,11 +68,13 @@ func ParseArgs(args []string) (Action, error) {
 
 // tokenize splits a line into words the way a POSIX shell would for plain
 // words and quotes, and refuses every construct a shell would interpret.
-func tokenize(line string) ([]string, error) {
-	args := make([]string, 0, 8)
+// The words are appended to args; ascii reports that the line holds no byte
+// above 0x7f (which checkInvisible must then look at).
+func tokenize(line string, args []string) (words []string, ascii bool, err error) {
 	var buf []byte     // used only for words that need unquoting
 	start := -1        // start of the current word in line, -1 outside a word
 	rewritten := false // the current word lives in buf, not in line[start:i]
+	var high byte      // every byte of the line or-ed together
 	flush := func(end int) {
 		if start < 0 {
 			return
@@ -86,8 +98,24 @@ func tokenize(line string) ([]string, error) {
 	}
 	for i := 0; i < len(line); i++ {
 		c := line[i]
+		if plainByte(c) {
+			// A run of plain bytes: the common case, taken in one step.
+			j := i + 1
+			for j < len(line) && plainByte(line[j]) {
+				j++
+			}
+			if start < 0 {
+				start = i
+			}
+			if rewritten {
+				buf = append(buf, line[i:j]...)
+			}
+			i = j - 1
+			continue
+		}
+		high |= c
 		if err := checkControl(c); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		switch c {
 		case ' ', '\t':
@@ -95,39 +123,40 @@ func tokenize(line string) ([]string, error) {
 			continue
 		case '|':
 			if i+1 < len(line) && line[i+1] == '|' {
-				return nil, errSeq("||")
+				return nil, false, errSeq("||")
 			}
-			return nil, errors.New("pipes are not supported; narrow with -l, --field-selector or --tail instead")
+			return nil, false, errors.New("pipes are not supported; narrow with -l, --field-selector or --tail instead")
 		case ';':
-			return nil, errSeq(";")
+			return nil, false, errSeq(";")
 		case '&':
 			if i+1 < len(line) && line[i+1] == '&' {
-				return nil, errSeq("&&")
+				return nil, false, errSeq("&&")
 			}
 			if i+1 < len(line) && line[i+1] == '>' || i > 0 && line[i-1] == '>' {
-				return nil, errRedirect
+				return nil, false, errRedirect
 			}
-			return nil, errors.New("background jobs (&) are not supported; every command runs to completion, one at a time")
+			return nil, false, errors.New("background jobs (&) are not supported; every command runs to completion, one at a time")
 		case '>', '<':
-			return nil, errRedirect
+			return nil, false, errRedirect
 		case '`':
-			return nil, errSubst
+			return nil, false, errSubst
 		case '(', ')':
-			return nil, errors.New("unquoted parentheses are not supported; quote selector expressions, e.g. -l 'env in (prod,staging)'")
+			return nil, false, errors.New("unquoted parentheses are not supported; quote selector expressions, e.g. -l 'env in (prod,staging)'")
 		case '$':
-			return nil, dollarError(line, i)
+			return nil, false, dollarError(line, i)
 		case '#':
 			if start < 0 {
-				return nil, errors.New("comments (#) are not supported; send the command alone")
+				return nil, false, errors.New("comments (#) are not supported; send the command alone")
 			}
 		case '\\':
 			if i+1 >= len(line) {
-				return nil, errors.New("a trailing backslash is not supported; send the command on one line")
+				return nil, false, errors.New("a trailing backslash is not supported; send the command on one line")
 			}
 			toBuf(i)
 			i++
+			high |= line[i]
 			if err := checkControl(line[i]); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			buf = append(buf, line[i])
 			continue
@@ -135,11 +164,12 @@ func tokenize(line string) ([]string, error) {
 			toBuf(i)
 			end := strings.IndexByte(line[i+1:], '\'')
 			if end < 0 {
-				return nil, errors.New("unterminated single quote")
+				return nil, false, errors.New("unterminated single quote")
 			}
 			for j := i + 1; j <= i+end; j++ {
+				high |= line[j]
 				if err := checkControl(line[j]); err != nil {
-					return nil, err
+					return nil, false, err
 				}
 			}
 			buf = append(buf, line[i+1:i+1+end]...)
@@ -147,9 +177,9 @@ func tokenize(line string) ([]string, error) {
 			continue
 		case '"':
 			toBuf(i)
-			j, err := readDouble(line, i+1, &buf)
+			j, err := readDouble(line, i+1, &buf, &high)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			i = j
 			continue
@@ -163,16 +193,29 @@ func tokenize(line string) ([]string, error) {
 	}
 	flush(len(line))
 	if len(args) == 0 {
-		return nil, errors.New("empty command; propose one kubectl command such as get pods -n NAMESPACE")
+		return nil, false, errors.New("empty command; propose one kubectl command such as get pods -n NAMESPACE")
 	}
-	return args, nil
+	return args, high < utf8.RuneSelf, nil
+}
+
+// plainByte reports whether c is a printable ASCII byte that means nothing
+// to a shell: it simply belongs to the word being read.
+// The bits are the printable ASCII bytes other than | ; & > < ` ( ) $ # \ ' "
+// (TestPlainByte spells the set out).
+func plainByte(c byte) bool {
+	const low, high uint64 = 0xa7fffc2200000000, 0x6ffffffeefffffff // bytes 0-63, 64-127
+	if c < 64 {
+		return low>>c&1 != 0
+	}
+	return c < 128 && high>>(c-64)&1 != 0
 }
 
 // readDouble reads a double-quoted string starting after the opening quote
 // at i, appends its content to buf and returns the index of the closing quote.
-func readDouble(line string, i int, buf *[]byte) (int, error) {
+func readDouble(line string, i int, buf *[]byte, high *byte) (int, error) {
 	for ; i < len(line); i++ {
 		c := line[i]
+		*high |= c
 		if err := checkControl(c); err != nil {
 			return 0, err
 		}
@@ -280,18 +323,25 @@ func quote(s string) string {
 // are shown with their words as given.
 func (a Action) String() string {
 	var b strings.Builder
+	b.Grow(len(a.Input) + 32)
+	a.writeTo(&b)
+	return b.String()
+}
+
+// writeTo writes the canonical command to b.
+func (a Action) writeTo(b *strings.Builder) {
 	b.WriteString("kubectl")
 	if a.Verb == "" || a.Risk == Mutating || a.Risk == Refused {
 		if a.Args == nil && a.Input != "" {
 			b.WriteByte(' ')
 			b.WriteString(quote(strings.TrimPrefix(strings.TrimSpace(a.Input), "kubectl ")))
-			return b.String()
+			return
 		}
 		for _, w := range a.Args {
 			b.WriteByte(' ')
 			b.WriteString(quote(w))
 		}
-		return b.String()
+		return
 	}
 	b.WriteByte(' ')
 	b.WriteString(a.Verb)
@@ -310,19 +360,12 @@ func (a Action) String() string {
 	if a.AllNamespaces {
 		b.WriteString(" --all-namespaces")
 	}
-	names := make([]string, 0, len(a.Flags))
-	for k := range a.Flags {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		v := a.Flags[k]
+	for _, f := range a.Flags {
 		b.WriteString(" --")
-		b.WriteString(k)
-		if v != "true" {
+		b.WriteString(f.Name)
+		if f.Value != "true" {
 			b.WriteByte('=')
-			b.WriteString(quote(v))
+			b.WriteString(quote(f.Value))
 		}
 	}
-	return b.String()
 }

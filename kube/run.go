@@ -75,8 +75,8 @@ func (e *Executor) dispatch(ctx context.Context, a Action, w *capWriter) error {
 		return runCanI(a, g, w)
 	case "auth whoami":
 		f := auth.NewWhoAmIFlags(g, streams(w))
-		*f.PrintFlags.OutputFormat = a.Flags["output"]
-		f.PrintFlags.OutputFlagSpecified = func() bool { return a.Flags["output"] != "" }
+		*f.PrintFlags.OutputFormat = a.Flags.Get("output")
+		f.PrintFlags.OutputFlagSpecified = func() bool { return a.Flags.Get("output") != "" }
 		o, err := f.ToOptions(ctx, nil)
 		if err != nil {
 			return err
@@ -90,7 +90,7 @@ func (e *Executor) dispatch(ctx context.Context, a Action, w *capWriter) error {
 // carries kubectl's own flag definitions.
 func setFlags(cmd *cobra.Command, a Action, names ...string) error {
 	for _, name := range names {
-		if v, ok := a.Flags[name]; ok {
+		if v, ok := a.Flags.Lookup(name); ok {
 			if err := cmd.Flags().Set(name, v); err != nil {
 				return fmt.Errorf("--%s=%s: %w", name, v, err)
 			}
@@ -107,11 +107,11 @@ func (e *Executor) runGet(a Action, g getter, w *capWriter) error {
 	if err := setFlags(cmd, a, "output", "no-headers", "show-labels", "sort-by", "label-columns", "show-kind"); err != nil {
 		return err
 	}
-	o.LabelSelector = a.Flags["selector"]
-	o.FieldSelector = a.Flags["field-selector"]
+	o.LabelSelector = a.Flags.Get("selector")
+	o.FieldSelector = a.Flags.Get("field-selector")
 	o.AllNamespaces = a.AllNamespaces
-	o.IgnoreNotFound = a.Flags["ignore-not-found"] == "true"
-	if v, ok := a.Flags["chunk-size"]; ok {
+	o.IgnoreNotFound = a.Flags.Get("ignore-not-found") == "true"
+	if v, ok := a.Flags.Lookup("chunk-size"); ok {
 		o.ChunkSize, _ = strconv.ParseInt(v, 10, 64)
 	}
 	if err := o.Complete(f, cmd, a.Operands); err != nil {
@@ -126,16 +126,16 @@ func (e *Executor) runGet(a Action, g getter, w *capWriter) error {
 func (e *Executor) runDescribe(a Action, g getter, w *capWriter) error {
 	f := cmdutil.NewFactory(g)
 	settings := &kdescribe.DescriberSettings{ShowEvents: true, ChunkSize: cmdutil.DefaultChunkSize}
-	if v, ok := a.Flags["show-events"]; ok {
+	if v, ok := a.Flags.Lookup("show-events"); ok {
 		settings.ShowEvents = v == "true"
 	}
-	if v, ok := a.Flags["chunk-size"]; ok {
+	if v, ok := a.Flags.Lookup("chunk-size"); ok {
 		settings.ChunkSize, _ = strconv.ParseInt(v, 10, 64)
 	}
-	_, explicit := a.Flags["show-events"]
+	_, explicit := a.Flags.Lookup("show-events")
 	o := &describe.DescribeOptions{
 		CmdParent:               "kubectl",
-		Selector:                a.Flags["selector"],
+		Selector:                a.Flags.Get("selector"),
 		Namespace:               g.namespace,
 		Describer:               e.describer,
 		NewBuilder:              f.NewBuilder,
@@ -205,11 +205,11 @@ func firstPodLogs(inner polymorphichelpers.LogsForObjectFunc, w io.Writer) polym
 }
 
 func (e *Executor) runRolloutStatus(a Action, g getter, w *capWriter) error {
-	revision, _ := strconv.ParseInt(a.Flags["revision"], 10, 64)
+	revision, _ := strconv.ParseInt(a.Flags.Get("revision"), 10, 64)
 	r := resource.NewBuilder(g).
 		Unstructured().
 		NamespaceParam(g.namespace).DefaultNamespace().
-		LabelSelectorParam(a.Flags["selector"]).
+		LabelSelectorParam(a.Flags.Get("selector")).
 		ResourceTypeOrNameArgs(true, a.Operands...).
 		ContinueOnError().
 		Flatten().
@@ -250,8 +250,8 @@ func (e *Executor) runRolloutStatus(a Action, g getter, w *capWriter) error {
 func runRolloutHistory(a Action, g getter, w *capWriter) error {
 	f := cmdutil.NewFactory(g)
 	o := rollout.NewRolloutHistoryOptions(streams(w))
-	o.Revision, _ = strconv.ParseInt(a.Flags["revision"], 10, 64)
-	o.LabelSelector = a.Flags["selector"]
+	o.Revision, _ = strconv.ParseInt(a.Flags.Get("revision"), 10, 64)
+	o.LabelSelector = a.Flags.Get("selector")
 	o.PrintFlags.OutputFlagSpecified = func() bool { return false }
 	if err := o.Complete(f, &cobra.Command{}, a.Operands); err != nil {
 		return err
@@ -285,9 +285,9 @@ func runAPIResources(a Action, g getter, w *capWriter) error {
 
 func runExplain(a Action, g getter, w *capWriter) error {
 	fl := explain.NewExplainFlags(streams(w))
-	fl.Recursive = a.Flags["recursive"] == "true"
-	fl.APIVersion = a.Flags["api-version"]
-	if v := a.Flags["output"]; v != "" {
+	fl.Recursive = a.Flags.Get("recursive") == "true"
+	fl.APIVersion = a.Flags.Get("api-version")
+	if v := a.Flags.Get("output"); v != "" {
 		fl.OutputFormat = v
 	}
 	o, err := fl.ToOptions(cmdutil.NewFactory(g), "kubectl", a.Operands)
@@ -303,10 +303,10 @@ func runExplain(a Action, g getter, w *capWriter) error {
 func runCanI(a Action, g getter, w *capWriter) error {
 	o := &auth.CanIOptions{
 		AllNamespaces: a.AllNamespaces,
-		Quiet:         a.Flags["quiet"] == "true",
-		NoHeaders:     a.Flags["no-headers"] == "true",
-		Subresource:   a.Flags["subresource"],
-		List:          a.Flags["list"] == "true",
+		Quiet:         a.Flags.Get("quiet") == "true",
+		NoHeaders:     a.Flags.Get("no-headers") == "true",
+		Subresource:   a.Flags.Get("subresource"),
+		List:          a.Flags.Get("list") == "true",
 		IOStreams:     streams(w),
 	}
 	if err := o.Complete(cmdutil.NewFactory(g), a.Operands); err != nil {

@@ -19,12 +19,13 @@ type flagDef struct {
 // verbDef describes a read verb: its flags and how its operands are checked.
 type verbDef struct {
 	flags []flagDef
-	// operands checks the operands and fills Resource and Names.
-	operands func(a *Action) error
+	// operands says how the operands are checked and Resource and Names filled.
+	operands operandRule
 	// secretTypes makes a read of a secret-like type Sensitive.
 	secretTypes bool
-	// reason is the Reason of a read-only action of this verb.
-	reason string
+	// reason is the Reason of a read-only action of this verb, sensitive
+	// the Reason of a read of secret-like types.
+	reason, sensitive string
 }
 
 func (d *verbDef) lookup(name string) *flagDef {
@@ -81,7 +82,7 @@ var readVerbs = map[string]*verbDef{
 			{name: "ignore-not-found", isBool: true},
 			{name: "chunk-size", check: checkNonNegative},
 		},
-		operands:    typesAndNames,
+		operands:    typesAndNamesRule,
 		secretTypes: true,
 	},
 	"describe": {
@@ -89,7 +90,7 @@ var readVerbs = map[string]*verbDef{
 			{name: "show-events", isBool: true},
 			{name: "chunk-size", check: checkNonNegative},
 		},
-		operands:    typesAndNames,
+		operands:    typesAndNamesRule,
 		secretTypes: true,
 	},
 	"logs": {
@@ -106,7 +107,7 @@ var readVerbs = map[string]*verbDef{
 			{name: "max-log-requests", check: checkPositive},
 			{name: "ignore-errors", isBool: true},
 		},
-		operands: logOperands,
+		operands: logRule,
 	},
 	"events": {
 		flags: []flagDef{fNamespace, fAllNamespaces, fNoHeaders,
@@ -115,7 +116,7 @@ var readVerbs = map[string]*verbDef{
 			{name: "output", short: 'o', values: []string{"yaml", "json"}},
 			{name: "chunk-size", check: checkNonNegative},
 		},
-		operands: noOperands,
+		operands: noOperandsRule,
 	},
 	"top pod": {
 		flags: []flagDef{fNamespace, fAllNamespaces, fSelector, fFieldSelector, fNoHeaders,
@@ -123,25 +124,25 @@ var readVerbs = map[string]*verbDef{
 			{name: "containers", isBool: true},
 			{name: "sum", isBool: true},
 		},
-		operands: optionalName,
+		operands: optionalNameRule,
 	},
 	"top node": {
 		flags: []flagDef{fNamespace, fSelector, fNoHeaders,
 			{name: "sort-by", values: []string{"cpu", "memory"}},
 			{name: "show-capacity", isBool: true},
 		},
-		operands: optionalName,
+		operands: optionalNameRule,
 	},
 	"rollout status": {
 		flags: []flagDef{fNamespace, fSelector,
 			{name: "revision", check: checkNonNegative},
 			{name: "watch", short: 'w', isBool: true},
 		},
-		operands: typeAndName,
+		operands: typeAndNameRule,
 	},
 	"rollout history": {
 		flags:    []flagDef{fNamespace, fSelector, {name: "revision", check: checkNonNegative}},
-		operands: typeAndName,
+		operands: typeAndNameRule,
 	},
 	"api-resources": {
 		flags: []flagDef{fNamespace, fNoHeaders,
@@ -152,18 +153,18 @@ var readVerbs = map[string]*verbDef{
 			{name: "output", short: 'o', values: []string{"wide", "name"}},
 			{name: "sort-by", values: []string{"name", "kind"}},
 		},
-		operands: noOperands,
+		operands: noOperandsRule,
 	},
-	"api-versions": {flags: []flagDef{fNamespace}, operands: noOperands},
-	"version":      {flags: []flagDef{fNamespace}, operands: noOperands},
-	"cluster-info": {flags: []flagDef{fNamespace}, operands: noOperands},
+	"api-versions": {flags: []flagDef{fNamespace}, operands: noOperandsRule},
+	"version":      {flags: []flagDef{fNamespace}, operands: noOperandsRule},
+	"cluster-info": {flags: []flagDef{fNamespace}, operands: noOperandsRule},
 	"explain": {
 		flags: []flagDef{fNamespace,
 			{name: "recursive", short: 'R', isBool: true},
 			{name: "api-version", check: checkGroup},
 			{name: "output", short: 'o', values: []string{"plaintext"}},
 		},
-		operands: explainOperand,
+		operands: explainRule,
 	},
 	"auth can-i": {
 		flags: []flagDef{fNamespace, fAllNamespaces, fNoHeaders,
@@ -171,17 +172,18 @@ var readVerbs = map[string]*verbDef{
 			{name: "subresource", check: checkName},
 			{name: "quiet", short: 'q', isBool: true},
 		},
-		operands: canIOperands,
+		operands: canIRule,
 	},
 	"auth whoami": {
 		flags:    []flagDef{fNamespace, {name: "output", short: 'o', values: []string{"yaml", "json"}}},
-		operands: noOperands,
+		operands: noOperandsRule,
 	},
 }
 
 func init() {
 	for name, def := range readVerbs {
 		def.reason = "read-only: " + name + " only reads from the cluster"
+		def.sensitive = "sensitive: " + name + " reads Secret objects; it runs with every value redacted (names, types, keys and sizes only)"
 	}
 }
 
@@ -221,14 +223,52 @@ var refusedVerbs = map[string]string{
 	"kuberc":       "kuberc is refused: it edits local configuration",
 }
 
-// pinnedFlags select another cluster, context or identity; they are refused
-// anywhere on the line.
-var pinnedFlags = map[string]bool{
-	"kubeconfig": true, "context": true, "cluster": true, "user": true, "server": true,
-	"token": true, "as": true, "as-group": true, "as-uid": true, "as-user-extra": true,
-	"certificate-authority": true, "insecure-skip-tls-verify": true, "client-certificate": true,
-	"client-key": true, "username": true, "password": true, "tls-server-name": true,
-	"cache-dir": true, "kuberc": true,
+// pinnedFlagName reports whether a long flag name selects another cluster,
+// context or identity; such flags are refused anywhere on the line.
+func pinnedFlagName(name string) bool {
+	switch name {
+	case "kubeconfig", "context", "cluster", "user", "server",
+		"token", "as", "as-group", "as-uid", "as-user-extra",
+		"certificate-authority", "insecure-skip-tls-verify", "client-certificate",
+		"client-key", "username", "password", "tls-server-name",
+		"cache-dir", "kuberc":
+		return true
+	}
+	return false
+}
+
+// operandRule names the check of a verb's operands. It is a value rather
+// than a function so that the checks are direct calls and the action being
+// classified stays on the stack.
+type operandRule int
+
+const (
+	noOperandsRule operandRule = iota
+	typesAndNamesRule
+	typeAndNameRule
+	logRule
+	optionalNameRule
+	explainRule
+	canIRule
+)
+
+// check checks a's operands and fills its Resource and Names.
+func (r operandRule) check(a *Action) error {
+	switch r {
+	case typesAndNamesRule:
+		return typesAndNames(a)
+	case typeAndNameRule:
+		return typeAndName(a)
+	case logRule:
+		return logOperands(a)
+	case optionalNameRule:
+		return optionalName(a)
+	case explainRule:
+		return explainOperand(a)
+	case canIRule:
+		return canIOperands(a)
+	}
+	return noOperands(a)
 }
 
 const readVerbList = "get, describe, logs, events, top pod|node, rollout status|history, api-resources, api-versions, version, cluster-info, explain, auth can-i, auth whoami"
@@ -246,7 +286,7 @@ func typesAndNames(a *Action) error {
 		return fmt.Errorf("%s needs a resource type, e.g. %s pods; list types with api-resources", a.Verb, a.Verb)
 	}
 	if strings.Contains(a.Operands[0], "/") {
-		types := make([]string, 0, 1)
+		types := "" // comma-separated, each type once
 		for _, op := range a.Operands {
 			t, n, ok := strings.Cut(op, "/")
 			if !ok {
@@ -258,18 +298,26 @@ func typesAndNames(a *Action) error {
 			if err := checkName(n); err != nil {
 				return err
 			}
-			if !contains(types, t) {
-				types = append(types, t)
+			switch {
+			case types == "":
+				types = t
+			case !inList(types, t):
+				types += "," + t
 			}
 			a.Names = append(a.Names, n)
 		}
-		a.Resource = strings.Join(types, ",")
+		a.Resource = types
 		return nil
 	}
-	for _, t := range strings.Split(a.Operands[0], ",") {
+	for rest := a.Operands[0]; ; {
+		t, more, ok := strings.Cut(rest, ",")
 		if err := checkType(t); err != nil {
 			return err
 		}
+		if !ok {
+			break
+		}
+		rest = more
 	}
 	a.Resource = a.Operands[0]
 	for _, n := range a.Operands[1:] {
@@ -289,15 +337,15 @@ func typeAndName(a *Action) error {
 	case 1:
 		t, n, ok := strings.Cut(a.Operands[0], "/")
 		if !ok {
-			if a.Flags["selector"] == "" {
+			if a.Flags.Get("selector") == "" {
 				return fmt.Errorf("%s needs TYPE NAME or TYPE/NAME, e.g. %s deployment/web", a.verbName(), a.verbName())
 			}
 			a.Resource = t
 			return checkType(t)
 		}
-		a.Resource, a.Names = t, []string{n}
+		a.Resource, a.Names = t, append(a.Names, n)
 	case 2:
-		a.Resource, a.Names = a.Operands[0], []string{a.Operands[1]}
+		a.Resource, a.Names = a.Operands[0], a.Operands[1:2:2]
 	default:
 		return fmt.Errorf("%s needs exactly one TYPE NAME or TYPE/NAME, e.g. %s deployment/web", a.verbName(), a.verbName())
 	}
@@ -311,11 +359,11 @@ func typeAndName(a *Action) error {
 func logOperands(a *Action) error {
 	switch {
 	case len(a.Operands) == 0:
-		if a.Flags["selector"] == "" {
+		if a.Flags.Get("selector") == "" {
 			return errors.New("logs needs a pod, e.g. logs web-1 --tail=100, or -l app=web")
 		}
 		return nil
-	case len(a.Operands) > 2 || a.Flags["selector"] != "":
+	case len(a.Operands) > 2 || a.Flags.Get("selector") != "":
 		return errors.New("logs takes one pod (or TYPE/NAME) and optionally a container, or -l without a pod")
 	}
 	op := a.Operands[0]
@@ -330,9 +378,9 @@ func logOperands(a *Action) error {
 	if err := checkName(op); err != nil {
 		return err
 	}
-	a.Names = []string{op}
+	a.Names = append(a.Names, op)
 	if len(a.Operands) == 2 {
-		if a.Flags["container"] != "" {
+		if a.Flags.Get("container") != "" {
 			return errors.New("give the container either as an argument or with -c, not both")
 		}
 		return checkName(a.Operands[1])
@@ -345,10 +393,10 @@ func optionalName(a *Action) error {
 		return fmt.Errorf("%s takes at most one name", a.verbName())
 	}
 	if len(a.Operands) == 1 {
-		if a.Flags["selector"] != "" {
+		if a.Flags.Get("selector") != "" {
 			return fmt.Errorf("%s takes a name or -l, not both", a.verbName())
 		}
-		a.Names = []string{a.Operands[0]}
+		a.Names = a.Operands[0:1:1]
 		return checkName(a.Operands[0])
 	}
 	return nil
@@ -361,16 +409,14 @@ func explainOperand(a *Action) error {
 	path := a.Operands[0]
 	t, _, _ := strings.Cut(path, ".")
 	a.Resource = t
-	if path == "" || strings.ContainsFunc(path, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '/')
-	}) {
+	if path == "" || !onlyBytes(path, true, ".-_/") {
 		return fmt.Errorf("explain needs a resource or field path such as pod.spec.containers, got %q", path)
 	}
 	return nil
 }
 
 func canIOperands(a *Action) error {
-	if a.Flags["list"] == "true" {
+	if a.Flags.Get("list") == "true" {
 		if len(a.Operands) > 0 {
 			return errors.New("auth can-i --list takes no arguments")
 		}
@@ -380,16 +426,24 @@ func canIOperands(a *Action) error {
 		return errors.New("auth can-i needs VERB TYPE, VERB TYPE/NAME or VERB /URL, e.g. auth can-i list pods, or --list")
 	}
 	for _, op := range a.Operands {
-		if op == "" || strings.ContainsFunc(op, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._:/*", r))
-		}) {
+		if op == "" || !onlyBytes(op, true, "-._:/*") {
 			return fmt.Errorf("auth can-i: %q is not a verb, resource or URL", op)
 		}
 	}
 	t, n, ok := strings.Cut(a.Operands[1], "/")
 	a.Resource = t
 	if ok && t != "" {
-		a.Names = []string{n}
+		a.Names = append(a.Names, n)
 	}
 	return nil
+}
+
+// inList reports whether s is one of the words of a comma-separated list.
+func inList(list, s string) bool {
+	for w := range strings.SplitSeq(list, ",") {
+		if w == s {
+			return true
+		}
+	}
+	return false
 }

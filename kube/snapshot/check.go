@@ -99,14 +99,14 @@ func (s *Snapshot) cannot(command, why string) error {
 func selectors(a kube.Action) (labels.Selector, fields.Selector, error) {
 	var ls labels.Selector
 	var fs fields.Selector
-	if v := a.Flags["selector"]; v != "" {
+	if v := a.Flags.Get("selector"); v != "" {
 		sel, err := labels.Parse(v)
 		if err != nil {
 			return nil, nil, fmt.Errorf("invalid label selector %q: %w", v, err)
 		}
 		ls = sel
 	}
-	if v := a.Flags["field-selector"]; v != "" {
+	if v := a.Flags.Get("field-selector"); v != "" {
 		sel, err := fields.ParseSelector(v)
 		if err != nil {
 			return nil, nil, fmt.Errorf("invalid field selector %q: %w", v, err)

@@ -255,7 +255,7 @@ func pods(objs []runtime.Object) []*corev1.Pod {
 }
 
 func logContainers(p *corev1.Pod, a kube.Action) ([]string, error) {
-	if a.Flags["all-containers"] == "true" {
+	if a.Flags.Get("all-containers") == "true" {
 		var names []string
 		for _, c := range p.Spec.InitContainers {
 			names = append(names, c.Name)
@@ -265,7 +265,7 @@ func logContainers(p *corev1.Pod, a kube.Action) ([]string, error) {
 		}
 		return names, nil
 	}
-	if c := a.Flags["container"]; c != "" {
+	if c := a.Flags.Get("container"); c != "" {
 		for _, pc := range append(slices.Clone(p.Spec.InitContainers), p.Spec.Containers...) {
 			if pc.Name == c {
 				return []string{c}, nil

@@ -146,7 +146,7 @@ func (s *Snapshot) checkLogs(a kube.Action) error {
 			return nil
 		}
 		for _, c := range containers {
-			if s.findLog(p.Namespace, p.Name, c, a.Flags["previous"] == "true") == nil {
+			if s.findLog(p.Namespace, p.Name, c, a.Flags.Get("previous") == "true") == nil {
 				return s.cannot(a.String(), fmt.Sprintf("holds the logs of failing containers only, not of container %q of pod %s", c, p.Name))
 			}
 		}
