@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/session"
@@ -164,7 +165,7 @@ func (m *Model) cardView(w, maxLines int) string {
 		title += fmt.Sprintf("  (1 of %d)", c.pending)
 	}
 	head = append(head, st.Title.Render(title))
-	for _, l := range wrap(clean(c.command), inner) {
+	for _, l := range wrapCommand(clean(c.command), inner) {
 		head = append(head, st.Command.Render(l))
 	}
 	badge := st.risk(c.action.Risk.String()).Render("[" + strings.ToUpper(c.action.Risk.String()) + "]")
@@ -202,6 +203,11 @@ func (m *Model) cardView(w, maxLines int) string {
 		lines = lines[:len(lines)-cut]
 		if over -= cut; over > 0 && len(head) > 1 {
 			head = head[1:] // the title
+			over--
+		}
+		if keep := len(head) - over; over > 0 && keep >= 1 {
+			// A long command on a tiny screen: its last lines give way.
+			head = append(head[:keep-1:keep-1], ansi.Truncate(head[keep-1], max(inner-2, 1), "")+st.Dim.Render(" …"))
 		}
 	}
 	box := st.Card

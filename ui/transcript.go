@@ -253,11 +253,11 @@ func (m *Model) renderAction(e *entry, w int) []string {
 	var out []string
 	if e.fix >= 0 {
 		out = append(out, st.Mutating.Render("⚑ proposed fix — run it yourself ")+badge)
-		for _, l := range wrap(commandLine(m.events[e.fix].Command), w-2) {
+		for _, l := range wrapCommand(commandLine(m.events[e.fix].Command), w-2) {
 			out = append(out, "  "+st.Command.Render(l))
 		}
 	} else {
-		out = wrapStyled(st.Command.Render("$ "), cmd, w-lipgloss.Width(badge)-1, st.Command)
+		out = wrapStyledCommand(st.Command.Render("$ "), cmd, w-lipgloss.Width(badge)-1, st.Command)
 		out[0] += " " + badge
 	}
 	if p.Reason != "" {
@@ -267,7 +267,7 @@ func (m *Model) renderAction(e *entry, w int) []string {
 		d := m.events[e.dec]
 		switch {
 		case d.Decision == session.Edited:
-			out = append(out, wrapStyled(st.Pending.Render("  edited to: "), commandLine(d.Command), w, st.Command)...)
+			out = append(out, wrapStyledCommand(st.Pending.Render("  edited to: "), commandLine(d.Command), w, st.Command)...)
 		case d.Decision == session.Always:
 			out = append(out, st.Dim.Render(truncate("  approved; this exact command now runs without asking (L lists, x revokes)", w)))
 		case d.Decision == session.Auto:
@@ -458,31 +458,4 @@ func seconds(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-// wrap wraps plain text at width w (words first, then hard).
-func wrap(s string, w int) []string {
-	w = max(w, 1)
-	return strings.Split(ansi.Wrap(s, w, ""), "\n")
-}
-
-// wrapStyled wraps text after a styled prefix; continuation lines are
-// indented to the prefix's width.
-func wrapStyled(prefix, text string, w int, style lipgloss.Style) []string {
-	pw := lipgloss.Width(prefix)
-	lines := wrap(text, w-pw)
-	pad := strings.Repeat(" ", pw)
-	for i, l := range lines {
-		if i == 0 {
-			lines[i] = prefix + style.Render(l)
-		} else {
-			lines[i] = pad + style.Render(l)
-		}
-	}
-	return lines
-}
-
-// truncate cuts s to width w with an ellipsis.
-func truncate(s string, w int) string {
-	return ansi.Truncate(s, max(w, 1), "…")
 }

@@ -455,3 +455,37 @@ func TestMarkdownWrapsOnce(t *testing.T) {
 		t.Errorf("list item wrapped as %q", lines)
 	}
 }
+
+func TestWrapCommand(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		w    int
+		want []string
+	}{
+		{"kubectl get pods --all-namespaces", 80, []string{"kubectl get pods --all-namespaces"}},
+		{"kubectl get pods --all-namespaces", 20, []string{"kubectl get pods", "--all-namespaces"}},
+		{"kubectl describe pod nginx-with-10gi-77579bdb99-x2x9k --namespace=default", 40,
+			[]string{"kubectl describe pod", "nginx-with-10gi-77579bdb99-x2x9k", "--namespace=default"}},
+		{"kubectl logs averyveryverylongpodname", 10, []string{"kubectl", "logs", "averyveryv", "erylongpod", "name"}},
+		{"", 10, []string{""}},
+	}
+	for _, tc := range tests {
+		got := wrapCommand(tc.cmd, tc.w)
+		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("wrapCommand(%q, %d) = %q, want %q", tc.cmd, tc.w, got, tc.want)
+		}
+	}
+}
+
+func TestWrapKeepsHyphenatedWords(t *testing.T) {
+	got := wrap("Its status and events show why Pod default/nginx-with-10gi-77579bdb99-nj6bq is failing.", 50)
+	want := []string{"Its status and events show why Pod", "default/nginx-with-10gi-77579bdb99-nj6bq is", "failing."}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("wrap = %q, want %q", got, want)
+	}
+	for _, l := range wrap(strings.Repeat("a-b-", 20), 10) {
+		if ansi.StringWidth(l) > 10 {
+			t.Errorf("line %q is wider than 10", l)
+		}
+	}
+}
