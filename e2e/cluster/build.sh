@@ -42,4 +42,9 @@ for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat
 done > "$DIR/etc/kwok-stages.yaml.tmp"
 mv "$DIR/etc/kwok-stages.yaml.tmp" "$DIR/etc/kwok-stages.yaml"
 echo "control plane built in $(( $(date +%s) - start )) s" >&2
+# Keep this build and the one before it; older builds only take room
+# (about 200 MB each).
+ls -1dt "$ROOT"/[0-9a-f]*/ 2>/dev/null | grep -E '/[0-9a-f]{16}/$' | tail -n +3 | while read -r old; do
+  [ "${old%/}" = "$DIR" ] || rm -rf "${old%/}"
+done
 echo "$DIR"
