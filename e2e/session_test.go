@@ -145,20 +145,18 @@ func TestSessionSeedIncident(t *testing.T) {
 
 	tm.waitFor(60*time.Second, "nginx-with-10gi", "enter starts the investigation")
 	tm.keys("Enter")
-	s := tm.waitFor(30*time.Second, "Run this command?")
-	if !containsAll(s, "describe pod") {
-		t.Fatalf("the first proposal is not to describe the Pending pod:\n%s", s)
-	}
+	tm.waitForCard(30*time.Second, "describe pod")
 	decide(tm, "y")
-	tm.waitFor(30*time.Second, "describe node")
+	tm.waitForCard(30*time.Second, "describe node")
 	decide(tm, "n")
 	tm.waitFor(5*time.Second, "reason")
 	tm.text("enough evidence already")
 	tm.keys("Enter")
-	s = tm.waitFor(30*time.Second, "Insufficient memory")
+	tm.waitFor(30*time.Second, "Insufficient memory", "resolve the session")
+	tm.waitIdle(30 * time.Second)
 
 	tm.keys("C-e")
-	tm.waitFor(30*time.Second, "postmortem")
+	tm.waitFor(30*time.Second, "Postmortem written to")
 	dir, evs := journal(t, state)
 	pm, err := os.ReadFile(filepath.Join(dir, "postmortem.md"))
 	if err != nil {
@@ -231,7 +229,7 @@ func TestSessionResumesAfterKill(t *testing.T) {
 		}
 	}
 	decide(tm2, "y")
-	tm2.waitFor(30*time.Second, "describe node")
+	tm2.waitForCard(30*time.Second, "describe node")
 }
 
 // TestDemoWalkthrough walks the embedded demo with no cluster and no key:
@@ -246,9 +244,9 @@ func TestDemoWalkthrough(t *testing.T) {
 	tm := startTerm(t, 80, 24, []string{"XDG_STATE_HOME=" + state, "OPENAI_API_KEY=", "KUBECONFIG=/nonexistent"}, bin, "--demo")
 	tm.waitFor(30*time.Second, "snapshot", "enter starts the investigation")
 	tm.keys("Enter")
-	tm.waitFor(30*time.Second, "Run this command?", "describe pod")
+	tm.waitForCard(30*time.Second, "describe pod")
 	decide(tm, "y")
-	tm.waitFor(30*time.Second, "Run this command?", "describe node")
+	tm.waitForCard(30*time.Second, "describe node")
 	decide(tm, "y")
 	tm.waitFor(30*time.Second, "When it is fixed, resolve the session")
 	if !strings.Contains(tm.screen(), "enter send") { // the input box has not the focus

@@ -86,6 +86,40 @@ func (tm *term) waitFor(timeout time.Duration, want ...string) string {
 	return ""
 }
 
+// waitForCard waits until the approval card asks about a command holding
+// cmd, and returns the screen. Text elsewhere on the screen (the
+// assistant's list of next steps) does not count.
+func (tm *term) waitForCard(timeout time.Duration, cmd string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var s string
+	for time.Now().Before(deadline) {
+		s = tm.screen()
+		if _, card, ok := strings.Cut(s, "Run this command?"); ok {
+			if lines := strings.SplitN(card, "\n", 4); len(lines) >= 3 && strings.Contains(lines[1]+lines[2], cmd) {
+				return s
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tm.t.Fatalf("no card asked about %q; the screen shows:\n%s", cmd, s)
+	return ""
+}
+
+// waitIdle waits until nothing is in progress: no spinner line offering
+// "esc cancels".
+func (tm *term) waitIdle(timeout time.Duration) {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if !strings.Contains(tm.screen(), "esc cancels") {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tm.t.Fatalf("still busy after %s:\n%s", timeout, tm.screen())
+}
+
 // pid returns the process id of the program running in the pane's shell.
 func (tm *term) pid() int {
 	tm.t.Helper()
