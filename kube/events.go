@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -316,6 +318,14 @@ func (e *Executor) printNodeTop(ctx context.Context, a Action, items []usage, w 
 		c := capacity[m.Metadata.Name]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", m.Metadata.Name, cpuText(m.Usage), percent(m.Usage, c, corev1.ResourceCPU),
 			memText(m.Usage), percent(m.Usage, c, corev1.ResourceMemory))
+		delete(capacity, m.Metadata.Name)
+	}
+	// Nodes the metrics API knows nothing about, as kubectl prints them (in
+	// name order here, where kubectl's order is random).
+	if len(a.Names) == 0 && len(items) > 0 {
+		for _, name := range slices.Sorted(maps.Keys(capacity)) {
+			fmt.Fprintf(tw, "%s\t<unknown>\t<unknown>\t<unknown>\t<unknown>\t\n", name)
+		}
 	}
 	return tw.Flush()
 }

@@ -30,7 +30,8 @@ func metricsServer(withMetrics bool) *httptest.Server {
 			{"metadata":{"name":"node-1"},"usage":{"cpu":"500m","memory":"1Gi"}}]}`,
 		"/api/v1/nodes": `{"kind":"NodeList","apiVersion":"v1","items":[
 			{"metadata":{"name":"node-1"},"status":{"allocatable":{"cpu":"4","memory":"8Gi"}}},
-			{"metadata":{"name":"node-2"},"status":{"allocatable":{"cpu":"4","memory":"8Gi"}}}]}`,
+			{"metadata":{"name":"node-2"},"status":{"allocatable":{"cpu":"4","memory":"8Gi"}}},
+			{"metadata":{"name":"node-3"},"status":{"allocatable":{"cpu":"4","memory":"8Gi"}}}]}`,
 	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := answers[r.URL.Path]
@@ -56,7 +57,8 @@ func TestTop(t *testing.T) {
 		{"top pod", "NAME    CPU(cores)   MEMORY(bytes)   \nweb-1   2m           128Mi           \nweb-2   255m         74Mi            \n"},
 		{"top pod --sort-by=memory --no-headers", "web-1   2m     128Mi   \nweb-2   255m   74Mi    \n"},
 		{"top pod --containers", "POD     NAME    CPU(cores)   MEMORY(bytes)   \nweb-1   app     2m           128Mi           \nweb-2   app     250m         64Mi            \nweb-2   proxy   5m           10Mi            \n"},
-		{"top node", "NAME     CPU(cores)   CPU(%)   MEMORY(bytes)   MEMORY(%)   \nnode-1   500m         12%      1024Mi          12%         \nnode-2   2000m        50%      6144Mi          75%         \n"},
+		// node-3 has no metrics: kubectl prints it last, every value <unknown>.
+		{"top node", "NAME     CPU(cores)   CPU(%)      MEMORY(bytes)   MEMORY(%)   \nnode-1   500m         12%         1024Mi          12%         \nnode-2   2000m        50%         6144Mi          75%         \nnode-3   <unknown>    <unknown>   <unknown>       <unknown>   \n"},
 	}
 	for _, tc := range tests {
 		a, err := Parse(tc.line)
