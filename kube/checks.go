@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// The checks below validate the value of one word of a proposal. They are
-// strict on purpose: a value we cannot vouch for is refused with a sentence
-// the model can act on.
-
+// checkNamespace accepts a namespace name: 1 to 63 lower-case letters,
+// digits and '-', not beginning or ending with '-'. Like every check here it
+// is strict on purpose: a value we cannot vouch for is refused with a
+// sentence the model can act on.
 func checkNamespace(s string) error {
 	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' || !onlyBytes(s, false, "-") {
 		return fmt.Errorf("%q is not a valid namespace name", s)
@@ -18,6 +18,7 @@ func checkNamespace(s string) error {
 	return nil
 }
 
+// checkName accepts an object name of letters, digits and -._:@.
 func checkName(s string) error {
 	if s == "" || s == "." || s == ".." || len(s) > 253 || !onlyBytes(s, true, "-._:@") {
 		return fmt.Errorf("%q is not a valid object name", s)
@@ -25,6 +26,7 @@ func checkName(s string) error {
 	return nil
 }
 
+// checkType accepts a resource type as typed: pods, deploy, foos.example.com.
 func checkType(s string) error {
 	if s == "" || s[0] == '.' || s[0] == '-' || len(s) > 253 || !onlyBytes(s, true, ".-") {
 		return fmt.Errorf("%q is not a resource type; list types with api-resources", s)
@@ -32,6 +34,7 @@ func checkType(s string) error {
 	return nil
 }
 
+// checkTypeName accepts TYPE/NAME.
 func checkTypeName(s string) error {
 	t, n, ok := strings.Cut(s, "/")
 	if !ok {
@@ -43,6 +46,7 @@ func checkTypeName(s string) error {
 	return checkName(n)
 }
 
+// checkGroup accepts an API group or group/version.
 func checkGroup(s string) error {
 	if s == "" || !onlyBytes(s, false, ".-/") {
 		return fmt.Errorf("%q is not an API group", s)
@@ -50,6 +54,7 @@ func checkGroup(s string) error {
 	return nil
 }
 
+// checkWordList accepts comma-separated words of letters and '-'.
 func checkWordList(s string) error {
 	for _, w := range strings.Split(s, ",") {
 		if w == "" || strings.ContainsFunc(w, func(r rune) bool {
@@ -61,6 +66,7 @@ func checkWordList(s string) error {
 	return nil
 }
 
+// checkLabelKeys accepts comma-separated label keys.
 func checkLabelKeys(s string) error {
 	for _, w := range strings.Split(s, ",") {
 		if w == "" || !onlyBytes(w, true, "-._/") {
@@ -70,6 +76,7 @@ func checkLabelKeys(s string) error {
 	return nil
 }
 
+// checkEventTypes accepts Normal, Warning or both, comma-separated.
 func checkEventTypes(s string) error {
 	for _, w := range strings.Split(s, ",") {
 		if !strings.EqualFold(w, "Normal") && !strings.EqualFold(w, "Warning") {
@@ -79,6 +86,7 @@ func checkEventTypes(s string) error {
 	return nil
 }
 
+// checkInt accepts a whole number of at least min.
 func checkInt(s string, min int64) error {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < min {
@@ -87,10 +95,13 @@ func checkInt(s string, min int64) error {
 	return nil
 }
 
+// checkNonNegative, checkPositive and checkTail accept whole numbers from
+// 0, from 1 and from -1 (kubectl's "all lines").
 func checkNonNegative(s string) error { return checkInt(s, 0) }
 func checkPositive(s string) error    { return checkInt(s, 1) }
 func checkTail(s string) error        { return checkInt(s, -1) }
 
+// checkSince accepts a positive duration such as 5m.
 func checkSince(s string) error {
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
@@ -99,6 +110,7 @@ func checkSince(s string) error {
 	return nil
 }
 
+// checkSinceTime accepts an RFC 3339 time.
 func checkSinceTime(s string) error {
 	if _, err := time.Parse(time.RFC3339, s); err != nil {
 		return fmt.Errorf("--since-time takes an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", s)
@@ -106,6 +118,7 @@ func checkSinceTime(s string) error {
 	return nil
 }
 
+// contains reports whether s is in list.
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -133,6 +146,7 @@ func onlyBytes(s string, upper bool, extra string) bool {
 	return true
 }
 
+// inSet reports whether c is one of the bytes of set.
 func inSet(c byte, set string) bool {
 	for i := 0; i < len(set); i++ {
 		if set[i] == c {

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -109,6 +110,7 @@ func classify(a *Action, args, spare []string) {
 		a.setFlag("tail", DefaultLogTail)
 	}
 	a.Flags.sort()
+	a.Flags = slices.Clip(a.Flags)
 	if def.secretTypes && secretLike(a.Resource) {
 		a.Risk = Sensitive
 		a.Reason = def.sensitive
@@ -228,6 +230,7 @@ func (a *Action) setChecked(f *flagDef, val string, explicit bool) string {
 	return ""
 }
 
+// setFlag stores a flag; a later value of the same flag wins, as in kubectl.
 func (a *Action) setFlag(name, val string) {
 	if a.Flags == nil {
 		// Room for every flag word of the line and the default --tail.
@@ -248,6 +251,7 @@ func (a *Action) setFlag(name, val string) {
 	a.Flags = append(a.Flags, Flag{Name: name, Value: val})
 }
 
+// unknownFlag words the refusal of a flag the verb does not support.
 func (a *Action) unknownFlag(def *verbDef, flag string) string {
 	switch {
 	case flag == "-w" || flag == "--watch" || flag == "--watch-only":
@@ -359,8 +363,8 @@ var mutatingValueFlags = map[string]bool{
 	"-k": true, "--kustomize": true, "--target": true, "--max": true, "--min": true, "--cpu-percent": true,
 }
 
-// The answer to a write proposal is policyPrefix, the verb, policySuffix
-// and the command.
+// policyPrefix and policySuffix frame the answer to a write proposal:
+// policyPrefix, the verb, policySuffix, the command.
 const (
 	policyPrefix = "not executed by policy: "
 	policySuffix = " changes the cluster; if it is the right fix, the operator can apply it: "
@@ -368,12 +372,15 @@ const (
 
 const errWatch = "watching is not supported: every command returns at once; run it again later to see changes"
 
+// refuse marks the action Refused for reason.
 func (a *Action) refuse(reason string) {
 	a.Risk = Refused
 	a.Reason = reason
 	a.Flags.sort()
+	a.Flags = slices.Clip(a.Flags)
 }
 
+// verbName is the verb and its sub-verb: "rollout status".
 func (a *Action) verbName() string {
 	if a.SubVerb != "" {
 		return a.Verb + " " + a.SubVerb

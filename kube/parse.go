@@ -27,13 +27,8 @@ func Parse(line string) (Action, error) {
 	if len(args) > 0 && args[0] == "kubectl" {
 		args = args[1:]
 	}
-	// One slice holds the words and room for one name cut from TYPE/NAME;
-	// operands are a part of the words: a line usually costs one allocation.
-	n := len(args)
-	store := make([]string, n, n+1)
-	copy(store, args)
 	a := Action{Input: line}
-	classify(&a, store[:n:n], store[n:n:n+1])
+	classifyCopy(&a, args)
 	if a.Risk == Refused {
 		return a, errors.New(a.Reason)
 	}
@@ -55,15 +50,26 @@ func ParseArgs(args []string) (Action, error) {
 			}
 		}
 	}
-	n := len(args)
-	store := make([]string, n, n+1)
-	copy(store, args)
 	var a Action
-	classify(&a, store[:n:n], store[n:n:n+1])
+	classifyCopy(&a, args)
 	if a.Risk == Refused {
 		return a, errors.New(a.Reason)
 	}
 	return a, nil
+}
+
+// classifyCopy classifies a copy of args. One slice holds the words and
+// room for one name cut from TYPE/NAME; operands are a part of the words, so
+// a line usually costs this one allocation. No words leave Args nil.
+func classifyCopy(a *Action, args []string) {
+	n := len(args)
+	if n == 0 {
+		classify(a, nil, nil)
+		return
+	}
+	store := make([]string, n, n+1)
+	copy(store, args)
+	classify(a, store[:n:n], store[n:n:n+1])
 }
 
 // tokenize splits a line into words the way a POSIX shell would for plain
@@ -143,7 +149,9 @@ func tokenize(line string, args []string) (words []string, ascii bool, err error
 		case '(', ')':
 			return nil, false, errors.New("unquoted parentheses are not supported; quote selector expressions, e.g. -l 'env in (prod,staging)'")
 		case '$':
-			return nil, false, dollarError(line, i)
+			if err := dollarError(line, i); err != nil {
+				return nil, false, err
+			}
 		case '#':
 			if start < 0 {
 				return nil, false, errors.New("comments (#) are not supported; send the command alone")

@@ -17,7 +17,7 @@ func checkSelector(s string) error {
 		return nil
 	}
 	if _, err := labels.Parse(s); err != nil {
-		return fmt.Errorf("-l %q is not a label selector: %v", s, err)
+		return fmt.Errorf("-l %q is not a label selector: %w", s, err)
 	}
 	return nil
 }
@@ -31,7 +31,7 @@ func checkFieldSelector(s string) error {
 		return nil
 	}
 	if _, err := fields.ParseSelector(s); err != nil {
-		return fmt.Errorf("--field-selector %q is not a field selector: %v", s, err)
+		return fmt.Errorf("--field-selector %q is not a field selector: %w", s, err)
 	}
 	return nil
 }
@@ -87,6 +87,8 @@ func simpleLabelSelector(s string) bool {
 	}
 }
 
+// simpleLabelTerm reports whether term is certainly a valid requirement:
+// key, !key, key=value, key==value or key!=value.
 func simpleLabelTerm(term string) bool {
 	if strings.HasPrefix(term, "!") {
 		return labelKey(term[1:])
@@ -143,6 +145,7 @@ func dnsSubdomain(s string) bool {
 	}
 }
 
+// alnum reports whether c is an ASCII letter or digit.
 func alnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
