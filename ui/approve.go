@@ -51,6 +51,9 @@ type card struct {
 	mode    cardMode
 	input   lineInput
 	warning string // cluster text before it reads like an instruction to the model
+	// cut is set by the last render when the command did not fit on the
+	// screen: a command nobody could read in full is not approved.
+	cut bool
 }
 
 // showCard shows the approval card for step. The focus stays where it is:
@@ -91,6 +94,9 @@ func (m *Model) cardKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.copyText(c.command), true
 	case key.Matches(msg, k.Approve, k.Always) && !c.runnable():
 		m.setFlash("This command changes the cluster; it never runs here. Press c to copy it and run it yourself.", true)
+		return nil, true
+	case key.Matches(msg, k.Approve, k.Always) && c.cut:
+		m.setFlash("The whole command does not fit on the screen; make the window larger to read it before approving (e shows it in full).", true)
 		return nil, true
 	case key.Matches(msg, k.Always) && c.action.Risk != kube.ReadOnly:
 		m.setFlash("Only read-only actions can be always allowed; press y to run this one once.", true)
@@ -198,6 +204,7 @@ func (m *Model) cardView(w, maxLines int) string {
 		foot = m.cardHints(c, inner)
 	}
 	room := maxLines - 2 // the border
+	c.cut = false
 	if over := len(head) + len(lines) + len(foot) - room; over > 0 {
 		cut := min(over, len(lines))
 		lines = lines[:len(lines)-cut]
@@ -208,6 +215,7 @@ func (m *Model) cardView(w, maxLines int) string {
 		if keep := len(head) - over; over > 0 && keep >= 1 {
 			// A long command on a tiny screen: its last lines give way.
 			head = append(head[:keep-1:keep-1], ansi.Truncate(head[keep-1], max(inner-2, 1), "")+st.Dim.Render(" …"))
+			c.cut = true
 		}
 	}
 	box := st.Card

@@ -461,3 +461,30 @@ func TestNotesFollowTheSessionLanguage(t *testing.T) {
 		t.Fatalf("note %+v", last)
 	}
 }
+
+// TestCutCommandIsNotApproved: on a screen too small for the whole command
+// the card says so and y does not run it; a larger window lets it run.
+func TestCutCommandIsNotApproved(t *testing.T) {
+	h := atCard(t, seedTurns(), seedRunner())
+	cut := false
+	for _, sz := range [][2]int{{40, 12}, {40, 11}, {30, 12}, {30, 11}, {30, 10}, {40, 10}} {
+		h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		h.view()
+		if cut = h.m.card.cut; cut {
+			break
+		}
+	}
+	if !cut {
+		t.Fatalf("no small screen cut the command:\n%s", h.view())
+	}
+	h.key("y")
+	if h.m.card == nil || h.runner.count() != 0 {
+		t.Fatalf("a command cut on screen was approved; journal %v", h.kinds())
+	}
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	h.mustSee("does not fit on the screen")
+	h.key("y")
+	if h.runner.count() != 1 {
+		t.Fatalf("y on a readable card did not run it; journal %v\n%s", h.kinds(), h.view())
+	}
+}

@@ -489,3 +489,14 @@ func TestWrapKeepsHyphenatedWords(t *testing.T) {
 		}
 	}
 }
+
+func TestWrapCommandKeepsQuotedBlanks(t *testing.T) {
+	cmd := "kubectl get pods --field-selector='metadata.name=a  b' --namespace=shop"
+	got := wrapCommand(cmd, 40)
+	if strings.Join(got, " ") != cmd {
+		t.Errorf("wrapCommand(%q, 40) = %q: joined, it is not the command", cmd, got)
+	}
+	if len(got) != 3 || got[1] != "--field-selector='metadata.name=a  b'" {
+		t.Errorf("wrapCommand(%q, 40) = %q", cmd, got)
+	}
+}

@@ -16,14 +16,14 @@ func wrap(s string, w int) []string {
 	return strings.Split(strings.ReplaceAll(s, string(nbHyphen), "-"), "\n")
 }
 
-// wrapCommand wraps a command line at blanks only, so that flags and names
-// stay whole ("--all-namespaces", "nginx-with-10gi"); a word wider than w is
-// cut at w.
+// wrapCommand wraps a command line at blanks outside quotes only, so that
+// flags, names and quoted values stay whole and unchanged ("--all-namespaces",
+// "nginx-with-10gi", 'a  b'); a word wider than w is cut at w.
 func wrapCommand(s string, w int) []string {
 	w = max(w, 1)
 	var lines []string
 	cur := ""
-	for _, word := range strings.Fields(s) {
+	for _, word := range commandWords(s) {
 		switch {
 		case cur == "":
 		case ansi.StringWidth(cur)+1+ansi.StringWidth(word) <= w:
@@ -32,11 +32,42 @@ func wrapCommand(s string, w int) []string {
 		default:
 			lines = append(lines, cur)
 		}
-		parts := strings.Split(ansi.Hardwrap(word, w, false), "\n")
+		parts := strings.Split(ansi.Hardwrap(word, w, true), "\n")
 		lines = append(lines, parts[:len(parts)-1]...)
 		cur = parts[len(parts)-1]
 	}
 	return append(lines, cur)
+}
+
+// commandWords splits a command line at the spaces outside single and
+// double quotes; a backslash keeps the byte after it.
+func commandWords(s string) []string {
+	var words []string
+	start := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if quote == '"' && c == '\\' {
+				i++
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '\\':
+			i++
+		case c == ' ':
+			if i > start {
+				words = append(words, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		words = append(words, s[start:])
+	}
+	return words
 }
 
 // wrapStyledCommand is wrapStyled for a command line: it breaks at blanks only.
