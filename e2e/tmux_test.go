@@ -95,15 +95,31 @@ func (tm *term) waitForCard(timeout time.Duration, cmd string) string {
 	var s string
 	for time.Now().Before(deadline) {
 		s = tm.screen()
-		if _, card, ok := strings.Cut(s, "Run this command?"); ok {
-			if lines := strings.SplitN(card, "\n", 4); len(lines) >= 3 && strings.Contains(lines[1]+lines[2], cmd) {
-				return s
-			}
+		if strings.Contains(cardCommand(s), cmd) {
+			return s
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	tm.t.Fatalf("no card asked about %q; the screen shows:\n%s", cmd, s)
 	return ""
+}
+
+// cardCommand returns the command the approval card on screen shows: the
+// lines between its title and its risk badge, without the border, joined.
+func cardCommand(screen string) string {
+	_, card, ok := strings.Cut(screen, "Run this command?")
+	if !ok {
+		return ""
+	}
+	var words []string
+	for _, l := range strings.Split(card, "\n")[1:] {
+		l = strings.TrimSpace(strings.Trim(strings.TrimSpace(l), "│"))
+		if strings.HasPrefix(l, "[") || strings.HasPrefix(l, "└") {
+			break
+		}
+		words = append(words, l)
+	}
+	return strings.Join(words, " ")
 }
 
 // waitIdle waits until nothing is in progress: no spinner line offering
