@@ -112,22 +112,6 @@ func decide(tm *term, key string) {
 	tm.keys(key)
 }
 
-// onlyReads fails the test when the read-only user sent anything but reads
-// since mark, according to the API server's audit log.
-func onlyReads(t *testing.T, c *kubetest.Cluster, mark int64) int {
-	t.Helper()
-	evs, err := c.AuditSince(mark)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range evs {
-		if !e.ReadOnly() {
-			t.Errorf("the read-only user sent more than a read: %s", e)
-		}
-	}
-	return len(evs)
-}
-
 // TestSessionSeedIncident walks the seed incident offline in a real terminal:
 // the report, two proposals (one approved, one denied with a reason), the
 // conclusion, the postmortem export and quitting.
@@ -183,7 +167,7 @@ func TestSessionSeedIncident(t *testing.T) {
 	if !ran || !denied {
 		t.Errorf("journal: describe pod ran=%v, denial with reason=%v; events: %+v", ran, denied, evs)
 	}
-	if n := onlyReads(t, c, mark); n == 0 {
+	if n := c.OnlyReads(t, mark); n == 0 {
 		t.Error("the audit log recorded no request of the read-only user")
 	}
 }

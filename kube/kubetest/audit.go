@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"testing"
 )
 
 // AuditEvent is one request of ReadOnlyUser as the API server's audit log
@@ -139,4 +140,21 @@ func parseAudit(data []byte) ([]AuditEvent, error) {
 		events = append(events, e)
 	}
 	return events, nil
+}
+
+// OnlyReads fails t for every request of ReadOnlyUser since mark that is not
+// a read (AuditEvent.ReadOnly), and returns how many requests there were:
+// the audit log is the witness that nothing but reads reached the cluster.
+func (c *Cluster) OnlyReads(t testing.TB, mark int64) int {
+	t.Helper()
+	events, err := c.AuditSince(mark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if !e.ReadOnly() {
+			t.Errorf("the read-only user sent more than a read: %s", e)
+		}
+	}
+	return len(events)
 }

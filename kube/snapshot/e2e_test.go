@@ -121,17 +121,8 @@ func TestSeedSnapshot(t *testing.T) {
 	t.Logf("snapshot file: %d bytes", file.Len())
 
 	t.Run("only reads", func(t *testing.T) {
-		events, err := c.AuditSince(mark)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(events) == 0 {
+		if c.OnlyReads(t, mark) == 0 {
 			t.Fatal("the audit log recorded no request of the read-only user")
-		}
-		for _, e := range events {
-			if !e.ReadOnly() {
-				t.Errorf("not a read: %s", e)
-			}
 		}
 	})
 	t.Run("no canary", func(t *testing.T) {

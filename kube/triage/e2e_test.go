@@ -161,17 +161,8 @@ func TestE2ESeedReport(t *testing.T) {
 		t.Errorf("the model was not given the grounded findings: %+v", req.Chat.Messages)
 	}
 
-	events, err := c.AuditSince(mark)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(events) == 0 {
+	if c.OnlyReads(t, mark) == 0 {
 		t.Error("the audit log recorded no request of the read-only user")
-	}
-	for _, e := range events {
-		if !e.ReadOnly() {
-			t.Errorf("the report sent a request that is not a read: %s", e)
-		}
 	}
 }
 
