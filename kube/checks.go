@@ -118,16 +118,6 @@ func checkSinceTime(s string) error {
 	return nil
 }
 
-// contains reports whether s is in list.
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // onlyBytes reports whether every byte of s is a lower-case ASCII letter, a
 // digit, an upper-case letter when upper is set, or one of extra (ASCII).
 // A multi-byte rune never passes.
@@ -138,20 +128,10 @@ func onlyBytes(s string, upper bool, extra string) bool {
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
 		case upper && c >= 'A' && c <= 'Z':
 		default:
-			if !inSet(c, extra) {
+			if strings.IndexByte(extra, c) < 0 {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-// inSet reports whether c is one of the bytes of set.
-func inSet(c byte, set string) bool {
-	for i := 0; i < len(set); i++ {
-		if set[i] == c {
-			return true
-		}
-	}
-	return false
 }

@@ -84,7 +84,7 @@ func classify(a *Action, args, spare []string) {
 		a.refuse(fmt.Sprintf("%q is not a supported verb; supported read-only verbs: %s", a.Verb, readVerbList))
 		return
 	}
-	if a.Verb == "cluster-info" && contains(rest, "dump") {
+	if a.Verb == "cluster-info" && slices.Contains(rest, "dump") {
 		a.refuse("cluster-info dump is refused: it copies every log and object; ask for the specific object, events or logs instead")
 		return
 	}
@@ -109,8 +109,6 @@ func classify(a *Action, args, spare []string) {
 	if a.Verb == "logs" && a.Flags.Get("tail") == "" {
 		a.setFlag("tail", DefaultLogTail)
 	}
-	a.Flags.sort()
-	a.Flags = slices.Clip(a.Flags)
 	if def.secretTypes && secretLike(a.Resource) {
 		a.Risk = Sensitive
 		a.Reason = def.sensitive
@@ -209,7 +207,7 @@ func (a *Action) setChecked(f *flagDef, val string, explicit bool) string {
 			return errWatch
 		}
 	case f.values != nil:
-		if !contains(f.values, val) {
+		if !slices.Contains(f.values, val) {
 			return fmt.Sprintf("--%s=%s is not supported for %s; use one of: %s", f.name, val, a.verbName(), strings.Join(f.values, ", "))
 		}
 	case !f.isBool && val == "":
@@ -376,8 +374,6 @@ const errWatch = "watching is not supported: every command returns at once; run 
 func (a *Action) refuse(reason string) {
 	a.Risk = Refused
 	a.Reason = reason
-	a.Flags.sort()
-	a.Flags = slices.Clip(a.Flags)
 }
 
 // verbName is the verb and its sub-verb: "rollout status".

@@ -70,6 +70,10 @@ func classifyCopy(a *Action, args []string) {
 	store := make([]string, n, n+1)
 	copy(store, args)
 	classify(a, store[:n:n], store[n:n:n+1])
+	// Flags are set in line order; sort them, and leave no room for an
+	// append to a copy to write into this action's flags.
+	a.Flags.sort()
+	a.Flags = slices.Clip(a.Flags)
 }
 
 // tokenize splits a line into words the way a POSIX shell would for plain
