@@ -31,37 +31,30 @@ type index struct {
 func newIndex(f *Facts) *index {
 	x := &index{
 		f: f, events: map[ObjectRef][]EventGroup{},
-		deployments: map[string]*appsv1.Deployment{}, replicaSets: map[string]*appsv1.ReplicaSet{},
-		statefulSets: map[string]*appsv1.StatefulSet{}, daemonSets: map[string]*appsv1.DaemonSet{},
-		pvcs: map[string]*corev1.PersistentVolumeClaim{}, nodes: map[string]*NodeFacts{},
+		deployments: byName(f.Deployments), replicaSets: byName(f.ReplicaSets),
+		statefulSets: byName(f.StatefulSets), daemonSets: byName(f.DaemonSets),
+		pvcs: byName(f.PVCs), nodes: make(map[string]*NodeFacts, len(f.Nodes)),
 	}
 	for _, g := range f.Events {
 		x.events[g.Object] = append(x.events[g.Object], g)
-	}
-	for i := range f.Deployments {
-		d := &f.Deployments[i]
-		x.deployments[d.Namespace+"/"+d.Name] = d
-	}
-	for i := range f.ReplicaSets {
-		d := &f.ReplicaSets[i]
-		x.replicaSets[d.Namespace+"/"+d.Name] = d
-	}
-	for i := range f.StatefulSets {
-		d := &f.StatefulSets[i]
-		x.statefulSets[d.Namespace+"/"+d.Name] = d
-	}
-	for i := range f.DaemonSets {
-		d := &f.DaemonSets[i]
-		x.daemonSets[d.Namespace+"/"+d.Name] = d
-	}
-	for i := range f.PVCs {
-		d := &f.PVCs[i]
-		x.pvcs[d.Namespace+"/"+d.Name] = d
 	}
 	for i := range f.Nodes {
 		x.nodes[f.Nodes[i].Node.Name] = &f.Nodes[i]
 	}
 	return x
+}
+
+// byName indexes objects by "namespace/name".
+func byName[T any, P interface {
+	*T
+	metav1.Object
+}](items []T) map[string]P {
+	m := make(map[string]P, len(items))
+	for i := range items {
+		p := P(&items[i])
+		m[p.GetNamespace()+"/"+p.GetName()] = p
+	}
+	return m
 }
 
 func (x *index) ownerRefsOf(o ObjectRef) []metav1.OwnerReference {
