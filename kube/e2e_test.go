@@ -187,6 +187,9 @@ var (
 	rfc3339Re  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	httpDateRe = regexp.MustCompile(`[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}`)
 	spacesRe   = regexp.MustCompile(`[ \t]+`)
+	// lastAppliedRe finds the last-applied annotation's value, which the
+	// engine redacts as the object it holds and the text layer whole.
+	lastAppliedRe = regexp.MustCompile(`("?kubectl\.kubernetes\.io/last-applied-configuration"?:\s*).*`)
 )
 
 // normalise makes two outputs of the same command comparable: ages and
@@ -195,6 +198,7 @@ func normalise(s string) string {
 	s = rfc3339Re.ReplaceAllString(s, "<time>")
 	s = httpDateRe.ReplaceAllString(s, "<time>")
 	s = durationRe.ReplaceAllString(s, "<age>")
+	s = lastAppliedRe.ReplaceAllString(s, "${1}<last-applied>")
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimSpace(spacesRe.ReplaceAllString(l, " "))

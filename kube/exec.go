@@ -5,14 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kuberesponder/kuberesponder/kube/redact"
 	"github.com/tiktoken-go/tokenizer"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/discovery"
@@ -43,25 +44,34 @@ type ExecOptions struct {
 	TokenBudget int
 	// Timeout bounds one action and each of its requests; 0 means DefaultTimeout.
 	Timeout time.Duration
-	// MaxBytes caps Result.Output; 0 means DefaultMaxBytes.
+	// MaxBytes caps Result.Output; 0 means DefaultMaxBytes. An action may
+	// print up to captureFactor times as much: the whole of it is redacted
+	// first, and only then is it cut to MaxBytes.
 	MaxBytes int
 	// Redactor removes secret values; nil means redact.New().
 	Redactor *redact.Redactor
 }
 
+// captureFactor is how much more than MaxBytes an action may print before
+// it is stopped: the text is redacted whole and then cut, so a cut never
+// falls where the redactor could not see what it needs.
+const captureFactor = 4
+
 // Executor runs read-only actions in-process through client-go. It is safe
-// for concurrent use.
+// for concurrent use: each action runs on a copy of it whose clients belong
+// to that action alone (see forAction).
 type Executor struct {
 	cfg    *rest.Config
-	cs     *kubernetes.Clientset
+	cs     kubernetes.Interface
 	disc   discovery.CachedDiscoveryInterface
 	mapper meta.RESTMapper
 	opts   ExecOptions
 	red    *redact.Redactor
 	codec  tokenizer.Codec
 
-	mu         sync.Mutex
-	describers map[schema.GroupKind]describe.ResourceDescriber
+	// redacted counts the values an action's transport removed from the
+	// objects it received; nil outside an action.
+	redacted *atomic.Int64
 }
 
 // ErrNotExecuted is returned (wrapped) for actions that policy keeps from
@@ -90,6 +100,9 @@ func NewExecutor(cfg *rest.Config, opts ExecOptions) (*Executor, error) {
 	c := ReadOnlyConfig(cfg)
 	c.Timeout = opts.Timeout
 	c.WarningHandler = rest.NoWarnings{}
+	// Objects are redacted as JSON on their way in (actionTransport).
+	c.ContentType = "application/json"
+	c.AcceptContentTypes = "application/json"
 	cs, err := kubernetes.NewForConfig(c)
 	if err != nil {
 		return nil, fmt.Errorf("build client for %s: %w", c.Host, err)
@@ -100,10 +113,25 @@ func NewExecutor(cfg *rest.Config, opts ExecOptions) (*Executor, error) {
 	}
 	disc := memory.NewMemCacheClient(cs.Discovery())
 	mapper := restmapper.NewShortcutExpander(restmapper.NewDeferredDiscoveryRESTMapper(disc), disc, func(string) {})
-	return &Executor{
-		cfg: c, cs: cs, disc: disc, mapper: mapper, opts: opts, red: red, codec: codec,
-		describers: map[schema.GroupKind]describe.ResourceDescriber{},
-	}, nil
+	return &Executor{cfg: c, cs: cs, disc: disc, mapper: mapper, opts: opts, red: red, codec: codec}, nil
+}
+
+// forAction returns a copy of e whose clients serve one action: their
+// transport redacts every object received and sends nothing once ctx has
+// ended, so an abandoned action stops issuing requests.
+func (e *Executor) forAction(ctx context.Context) (*Executor, error) {
+	a := *e
+	a.redacted = new(atomic.Int64)
+	a.cfg = rest.CopyConfig(e.cfg)
+	a.cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &actionTransport{next: rt, ctx: ctx, red: e.red, n: a.redacted}
+	})
+	cs, err := kubernetes.NewForConfig(a.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build client for %s: %w", a.cfg.Host, err)
+	}
+	a.cs = cs
+	return &a, nil
 }
 
 // Run parses a.Args again, refuses anything that is not ReadOnly or
@@ -123,9 +151,15 @@ func (e *Executor) Run(ctx context.Context, a Action) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
 
+	act, err := e.forAction(ctx)
+	if err != nil {
+		return res, e.sentence(err)
+	}
+
 	// kubectl's library code takes no context; run it aside and stop
-	// waiting when ctx ends. Its requests end with the config's timeout.
-	out := &capWriter{max: e.opts.MaxBytes}
+	// waiting when ctx ends. The action's transport then refuses its
+	// further requests and cancels those in flight.
+	out := &capWriter{max: e.opts.MaxBytes * captureFactor}
 	done := make(chan error, 1)
 	go func() {
 		defer func() {
@@ -133,7 +167,7 @@ func (e *Executor) Run(ctx context.Context, a Action) (Result, error) {
 				done <- &sentenceError{msg: fmt.Sprintf("%s failed unexpectedly: %v", checked.verbName(), p)}
 			}
 		}()
-		done <- e.dispatch(ctx, checked, out)
+		done <- act.dispatch(ctx, checked, out)
 	}()
 	select {
 	case err = <-done:
@@ -148,17 +182,30 @@ func (e *Executor) Run(ctx context.Context, a Action) (Result, error) {
 		err = e.sentence(err)
 	}
 	e.finish(&res, out)
+	res.Redactions += int(act.redacted.Load())
 	res.Duration = time.Since(started)
 	return res, err
 }
 
-// finish makes the output safe, redacts it and cuts the model's view.
+// finish makes the output safe, redacts the whole of it, then cuts it to
+// MaxBytes at a line end and cuts the model's view from what is left.
 func (e *Executor) finish(res *Result, out *capWriter) {
 	text := redact.Terminal(out.buf.String())
 	if out.full {
-		text += fmt.Sprintf("\n[output cut at %d bytes; narrow with -l, --field-selector, --tail or --since]\n", e.opts.MaxBytes)
+		// The last line was cut mid-way by the capture limit: drop it,
+		// the redactor could not see its end.
+		if i := strings.LastIndexByte(text, '\n'); i >= 0 {
+			text = text[:i+1]
+		}
 	}
 	text, res.Redactions = e.red.Redact(text)
+	cut := out.full
+	if len(text) > e.opts.MaxBytes {
+		text, cut = cutAt(text, e.opts.MaxBytes), true
+	}
+	if cut {
+		text += fmt.Sprintf("\n[output cut at %d bytes; narrow with -l, --field-selector, --tail or --since]\n", e.opts.MaxBytes)
+	}
 	res.Output = text
 	res.ModelView, res.OmittedLines = e.budget(text)
 	lines := strings.Count(strings.TrimRight(text, "\n"), "\n") + 1
@@ -281,14 +328,10 @@ func (p pinnedConfig) ConfigAccess() clientcmd.ConfigAccess {
 	return &clientcmd.ClientConfigLoadingRules{}
 }
 
-// describer returns the describer for a mapping, building it once.
+// describer returns the describer for a mapping, built over the action's
+// clients.
 func (e *Executor) describer(m *meta.RESTMapping) (describe.ResourceDescriber, error) {
 	gk := m.GroupVersionKind.GroupKind()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if d, ok := e.describers[gk]; ok {
-		return d, nil
-	}
 	d, ok := describe.DescriberFor(gk, e.cfg)
 	if !ok {
 		var found bool
@@ -296,6 +339,20 @@ func (e *Executor) describer(m *meta.RESTMapping) (describe.ResourceDescriber, e
 			return nil, fmt.Errorf("no description has been implemented for %s", gk)
 		}
 	}
-	e.describers[gk] = d
 	return d, nil
+}
+
+// cutAt cuts text to at most max bytes, at the end of a line when one
+// ends in the last quarter, and never inside a UTF-8 character.
+func cutAt(text string, max int) string {
+	if len(text) <= max {
+		return text
+	}
+	if i := strings.LastIndexByte(text[:max], '\n'); i >= max*3/4 {
+		return text[:i+1]
+	}
+	for max > 0 && !utf8.RuneStart(text[max]) {
+		max--
+	}
+	return text[:max]
 }
