@@ -22,8 +22,10 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 )
 
-// Redactor removes secret values from text and counts them.
+// Redactor removes secret values from decoded objects and from text, and
+// counts them.
 type Redactor interface {
+	Object(obj map[string]any) int
 	Redact(text string) (string, int)
 }
 

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -23,15 +24,31 @@ func cleanAll[T any](c *capturer, items []T) []T {
 	return items
 }
 
-// cleanValue runs the redactor over v in its JSON form, the form -o json
-// shows, and decodes the result back into v. Should the redacted text no
-// longer decode, every string in v is redacted on its own instead.
+// cleanValue removes secret values from v: first from the object itself
+// (redact.Redactor.Object over its JSON form), then the text detectors run
+// over that JSON as a second net, and the result is decoded back into v.
+// Should the redacted text no longer decode, every string is redacted on
+// its own instead.
 func cleanValue[T any](c *capturer, v *T) {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := json.Marshal(v)
 	if err != nil {
 		return
 	}
-	text, n := c.red.Redact(string(data))
+	var tree any
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(&tree); err != nil {
+		return
+	}
+	n := 0
+	if obj, ok := tree.(map[string]any); ok {
+		n = c.red.Object(obj)
+		if data, err = json.Marshal(obj); err != nil {
+			return
+		}
+	}
+	text, k := c.red.Redact(string(data))
+	n += k
 	if n == 0 {
 		return
 	}
@@ -39,10 +56,6 @@ func cleanValue[T any](c *capturer, v *T) {
 	if err := json.Unmarshal([]byte(text), &fresh); err == nil {
 		*v = fresh
 		c.f.Redactions += n
-		return
-	}
-	var tree any
-	if err := json.Unmarshal(data, &tree); err != nil {
 		return
 	}
 	n = 0

@@ -213,11 +213,33 @@ func newAccumulator(collected time.Time, namespace string) *accumulator {
 }
 
 // trim drops the managed fields, which are large and never needed, and the
-// last-applied annotation, which can hold secret values.
-func trim[T any](v T, m *metav1.ObjectMeta) T {
+// last-applied annotation, and redacts the other annotations: they can hold
+// secret values.
+func trim[T any](red *redact.Redactor, v T, m *metav1.ObjectMeta) T {
 	m.ManagedFields = nil
 	delete(m.Annotations, "kubectl.kubernetes.io/last-applied-configuration")
+	redactAnnotations(red, m.Annotations)
 	return v
+}
+
+// redactAnnotations redacts annotation values in place; short values with
+// no punctuation that could carry an assignment are read as they are.
+func redactAnnotations(red *redact.Redactor, ann map[string]string) {
+	for k, v := range ann {
+		if len(v) < 8 && !strings.ContainsAny(v, "=:{[") && !redact.SecretName(k) {
+			continue
+		}
+		ann[k], _ = red.Value(k, v)
+	}
+}
+
+// scrubTemplate scrubs a workload's pod template: its spec and its
+// annotations.
+func scrubTemplate(red *redact.Redactor, t *corev1.PodTemplateSpec) {
+	scrub(&t.Spec)
+	t.ManagedFields = nil
+	delete(t.Annotations, "kubectl.kubernetes.io/last-applied-configuration")
+	redactAnnotations(red, t.Annotations)
 }
 
 // scrub drops what no rule reads and what may hold secret values: container
@@ -285,7 +307,7 @@ func (a *accumulator) pod(p corev1.Pod) {
 	}
 	if podHasProblem(&p) {
 		scrub(&p.Spec)
-		a.f.Pods = append(a.f.Pods, trim(p, &p.ObjectMeta))
+		a.f.Pods = append(a.f.Pods, trim(a.red, p, &p.ObjectMeta))
 	}
 }
 
@@ -340,30 +362,30 @@ func eventTimes(e *corev1.Event) (first, last time.Time) {
 }
 
 func (a *accumulator) deployment(d appsv1.Deployment) {
-	scrub(&d.Spec.Template.Spec)
-	a.f.Deployments = append(a.f.Deployments, trim(d, &d.ObjectMeta))
+	scrubTemplate(a.red, &d.Spec.Template)
+	a.f.Deployments = append(a.f.Deployments, trim(a.red, d, &d.ObjectMeta))
 }
 
 func (a *accumulator) statefulSet(s appsv1.StatefulSet) {
-	scrub(&s.Spec.Template.Spec)
-	a.f.StatefulSets = append(a.f.StatefulSets, trim(s, &s.ObjectMeta))
+	scrubTemplate(a.red, &s.Spec.Template)
+	a.f.StatefulSets = append(a.f.StatefulSets, trim(a.red, s, &s.ObjectMeta))
 }
 
 func (a *accumulator) daemonSet(d appsv1.DaemonSet) {
-	scrub(&d.Spec.Template.Spec)
+	scrubTemplate(a.red, &d.Spec.Template)
 	if d.Namespace == "kube-system" {
 		a.systemDS = append(a.systemDS, d)
 	}
 	if a.f.Namespace == "" || d.Namespace == a.f.Namespace {
-		a.f.DaemonSets = append(a.f.DaemonSets, trim(d, &d.ObjectMeta))
+		a.f.DaemonSets = append(a.f.DaemonSets, trim(a.red, d, &d.ObjectMeta))
 	}
 }
 
 func (a *accumulator) replicaSet(rs appsv1.ReplicaSet) {
 	active := rs.Status.Replicas > 0 || (rs.Spec.Replicas != nil && *rs.Spec.Replicas > 0)
 	if active || hasReplicaFailure(rs.Status.Conditions) {
-		scrub(&rs.Spec.Template.Spec)
-		a.f.ReplicaSets = append(a.f.ReplicaSets, trim(rs, &rs.ObjectMeta))
+		scrubTemplate(a.red, &rs.Spec.Template)
+		a.f.ReplicaSets = append(a.f.ReplicaSets, trim(a.red, rs, &rs.ObjectMeta))
 	}
 }
 
@@ -378,19 +400,19 @@ func hasReplicaFailure(cs []appsv1.ReplicaSetCondition) bool {
 
 func (a *accumulator) job(j batchv1.Job) {
 	if j.Status.Failed > 0 || j.Status.Active > 0 || jobFailed(&j) != nil {
-		scrub(&j.Spec.Template.Spec)
-		a.f.Jobs = append(a.f.Jobs, trim(j, &j.ObjectMeta))
+		scrubTemplate(a.red, &j.Spec.Template)
+		a.f.Jobs = append(a.f.Jobs, trim(a.red, j, &j.ObjectMeta))
 	}
 }
 
 func (a *accumulator) pvc(p corev1.PersistentVolumeClaim) {
 	if p.Status.Phase != corev1.ClaimBound {
-		a.f.PVCs = append(a.f.PVCs, trim(p, &p.ObjectMeta))
+		a.f.PVCs = append(a.f.PVCs, trim(a.red, p, &p.ObjectMeta))
 	}
 }
 
 func (a *accumulator) service(s corev1.Service) {
-	a.f.Services = append(a.f.Services, ServiceFacts{Service: trim(s, &s.ObjectMeta)})
+	a.f.Services = append(a.f.Services, ServiceFacts{Service: trim(a.red, s, &s.ObjectMeta)})
 }
 
 func (a *accumulator) slice(s discoveryv1.EndpointSlice) {
@@ -412,7 +434,7 @@ func (a *accumulator) slice(s discoveryv1.EndpointSlice) {
 func (a *accumulator) quota(q corev1.ResourceQuota) {
 	for name, hard := range q.Status.Hard {
 		if used, ok := q.Status.Used[name]; ok && used.Cmp(hard) >= 0 {
-			a.f.Quotas = append(a.f.Quotas, trim(q, &q.ObjectMeta))
+			a.f.Quotas = append(a.f.Quotas, trim(a.red, q, &q.ObjectMeta))
 			return
 		}
 	}
