@@ -40,8 +40,8 @@ func TestObject(t *testing.T) {
 		},
 		{
 			name: "configmap properties with escaped newline and continuation",
-			obj:  `{"kind":"ConfigMap","metadata":{"name":"p"},"data":{"app.properties":"user=admin\npassword=pw-canary\nlog.level=info\ndb.secret=first-canary\\\n  second-canary\nport=8080"}}`,
-			gone: []string{"pw-canary", "first-canary", "second-canary"},
+			obj:  `{"kind":"ConfigMap","metadata":{"name":"p"},"data":{"app.properties":"user=admin\npassword=pw-canary\nlog.level=info\ndb.secret=first-canary\\\n  second-canary\nport=8080\nsmtp.pass blank-canary"}}`,
+			gone: []string{"pw-canary", "first-canary", "second-canary", "blank-canary"},
 			kept: []string{"user=admin", "log.level=info", "port=8080"},
 		},
 		{

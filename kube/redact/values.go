@@ -225,6 +225,11 @@ func yamlField(n *yaml.Node, key string) string {
 // "export ", the key, then "=" or ":" and the value.
 var assignLine = regexp.MustCompile(`^(\s*(?:export\s+)?)([A-Za-z0-9_.\-/\[\]@$]+)(\s*[=:]\s*)(.*)$`)
 
+// blankLine matches a .properties assignment whose key and value are
+// parted by blanks alone ("smtp.pass hunter2"); it counts only in text
+// that is already read as properties.
+var blankLine = regexp.MustCompile(`^(\s*)([A-Za-z0-9_.\-]+)([ \t]+)(\S.*)$`)
+
 // linesValue redacts .properties, .env and INI text: most of its lines
 // that are not blank, comments or [sections] assign a value to a key. A
 // value continued with a trailing backslash takes its next lines with it.
@@ -245,6 +250,9 @@ func (w *walker) linesValue(s string) (string, bool) {
 	}
 	for i := 0; i < len(lines); i++ {
 		m := assignLine.FindStringSubmatch(lines[i])
+		if m == nil {
+			m = blankLine.FindStringSubmatch(lines[i])
+		}
 		t := strings.TrimSpace(lines[i])
 		if m == nil || t[0] == '#' || t[0] == ';' || t[0] == '!' {
 			lines[i] = w.text(lines[i])
