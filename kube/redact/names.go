@@ -9,16 +9,18 @@ var (
 	// assignRe finds NAME=VALUE in free text: env dumps, flags, connection strings.
 	assignRe = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.-])-{0,2}([A-Za-z_][A-Za-z0-9_.-]*)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'\])}]+)`)
 	// proseRe finds "password: VALUE" inside a longer line of text.
-	proseRe = regexp.MustCompile(`(?i)\b(password|passwd|secret|token|api[_-]?key)\s*[:=]\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;"'<\[]\S{2,})`)
+	proseRe = regexp.MustCompile(`(?i)\b(password|passwd|secret|token|api[_-]?key)\s*[:=]\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'<\[][^\s&]{2,})`)
 )
 
 // namedValues replaces the values of keys and variables with secret-looking
 // names, in YAML, JSON, describe and NAME=VALUE form, including the value
 // of an env entry whose name looks secret ("name: DB_PASSWORD" then
-// "value: ...").
+// "value: ...") and the lines a folded value continues on; then it runs
+// the free-text detectors over each line (textLine).
 func (ls *lines) namedValues() int {
 	n := 0
 	pending := -1 // key column of an env entry whose name looks secret
+	var open carry
 	for i := 0; i < len(ls.l); i++ {
 		if ls.drop != nil && ls.drop[i] {
 			continue
@@ -35,28 +37,27 @@ func (ls *lines) namedValues() int {
 				if redactable(val) {
 					ls.l[i] = replaceValue(l, at, val)
 					n++
+					ls.removeDeeper(i, ind)
 				}
 				pending = -1
 			case key == "name":
-				if SecretName(strings.Trim(val, `"'`)) {
+				if ls.secretKey(strings.Trim(val, `"'`)) {
 					pending = ind
 				}
-			case SecretName(key) && val == "" && i+2 < len(ls.l) && ls.l[i+1] == "----" && ls.l[i+2] != Mark:
+			case ls.secretKey(key) && val == "" && i+2 < len(ls.l) && ls.l[i+1] == "----" && ls.l[i+2] != Mark:
 				n += ls.describedValue(i + 2)
-			case SecretName(key) && redactable(val):
+			case ls.secretKey(key) && redactable(val):
+				if w, rest, ok := strings.Cut(val, " "); ok && authScheme(w) && redactable(rest) {
+					at, val = at+len(w)+1, rest // Authorization: Basic [REDACTED]
+				}
 				ls.l[i] = replaceValue(l, at, val)
 				n++
-				if strings.HasPrefix(val, "|") || strings.HasPrefix(val, ">") {
-					ls.removeDeeper(i, indent(l))
-				}
+				// A block scalar, or a long value the YAML printer folded
+				// onto more indented lines, goes with its first line.
+				ls.removeDeeper(i, ind)
 			}
 		}
-		if strings.IndexByte(ls.l[i], '=') >= 0 {
-			ls.l[i] = replaceNamed(ls.l[i], assignRe, &n)
-		}
-		if proseWord(ls.l[i]) {
-			ls.l[i] = replaceNamed(ls.l[i], proseRe, &n)
-		}
+		ls.l[i] = ls.textLine(ls.l[i], &n, &open)
 	}
 	return n
 }
@@ -103,7 +104,7 @@ func splitKeyValue(body string) (key, val string, at int, ok bool) {
 		key = strings.Trim(body[:c], `'"`)
 		at = c + 1
 	}
-	if strings.ContainsAny(key, " \t") {
+	if key == "" || strings.ContainsAny(key, " \t{}[]\"") {
 		return "", "", 0, false
 	}
 	rest := body[at:]
@@ -133,49 +134,4 @@ func replaceValue(l string, at int, val string) string {
 		return l[:at] + `"` + Mark + `"` + comma
 	}
 	return l[:at] + Mark
-}
-
-// replaceNamed replaces submatch 2 of re where submatch 1 names a secret.
-func replaceNamed(l string, re *regexp.Regexp, n *int) string {
-	if !strings.ContainsAny(l, "=:") {
-		return l
-	}
-	idx := re.FindAllStringSubmatchIndex(l, -1)
-	if idx == nil {
-		return l
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range idx {
-		name, vs, ve := l[m[2]:m[3]], m[4], m[5]
-		v := strings.Trim(l[vs:ve], `"'`)
-		if re == assignRe && !SecretName(name) || v == "" || strings.HasPrefix(l[vs:], Mark) || strings.HasPrefix(v, Mark) || strings.HasPrefix(v, "<") {
-			continue
-		}
-		b.WriteString(l[last:vs])
-		b.WriteString(Mark)
-		last = ve
-		*n++
-	}
-	if last == 0 {
-		return l
-	}
-	b.WriteString(l[last:])
-	return b.String()
-}
-
-// proseWord reports whether a line holds, in any case, a word proseRe
-// looks for; it saves running the expression on most lines.
-func proseWord(l string) bool {
-	for i := 0; i+3 <= len(l); i++ {
-		switch l[i] | 0x20 {
-		case 'p', 's', 't', 'k':
-			for _, w := range [...]string{"pass", "secret", "token", "key"} {
-				if len(l)-i >= len(w) && strings.EqualFold(l[i:i+len(w)], w) {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }

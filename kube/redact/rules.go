@@ -6,10 +6,12 @@ import (
 )
 
 // lines is the text being redacted, one element per line; drop marks lines
-// that are removed when the text is put together again.
+// that are removed when the text is put together again; names keeps the
+// answers of secretKey for the call.
 type lines struct {
-	l    []string
-	drop []bool
+	l     []string
+	drop  []bool
+	names map[string]bool
 }
 
 func (ls *lines) remove(i int) {

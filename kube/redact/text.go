@@ -1,0 +1,361 @@
+package redact
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// span is the byte range [start, end) of a value to replace in one line.
+type span struct{ start, end int }
+
+var (
+	// kvRe finds a secret-looking word followed by its value with no colon:
+	// "password hunter2", "DB_PASSWORD<TAB>x", "aws_secret_access_key = x".
+	// The name and the value are judged in code (secretKey, kvValue).
+	kvRe = regexp.MustCompile(`(?i)(?:^|[^a-z0-9_.-])([a-z0-9_.-]*(?:pass|pw|secret|token|key|cred|auth|sig)[a-z0-9_.-]*)(\t+|[ \t]*=[ \t]+|[ \t]+=[ \t]*| +)([^\s"',;()\[\]{}<>][^\s"',;)\]}]*)`)
+	// authRe finds the credentials of an Authorization header written in any
+	// form: a header line, logfmt, a Go header map, quoted or escaped JSON.
+	authRe = regexp.MustCompile(`(?i)\b(?:proxy-)?authorization\\?"?[ \t]*[:=][ \t]*\[?\\?"?[ \t]*(?:(?:basic|bearer|token|digest|negotiate|ntlm|apikey|key|sso-key|aws4-hmac-sha256|goog4-hmac-sha256)[ \t]+)?([^\s"'\\,;\[\]][^\s"'\\,;\]]*)`)
+)
+
+// authSchemes are the words that open an Authorization value; the
+// credentials follow them and they stay readable.
+var authSchemes = []string{"basic", "bearer", "token", "digest", "negotiate", "ntlm", "apikey", "sso-key", "aws4-hmac-sha256", "goog4-hmac-sha256"}
+
+// textSecretKeys are keys that hold secrets in formats the text layer knows
+// even though the name detector calls them references: the key identifier
+// of a GCP service-account key file, and the Authorization header.
+var textSecretKeys = map[string]bool{"private_key_id": true, "authorization": true, "proxy-authorization": true}
+
+// secretKey reports whether a key or variable name met in text holds a
+// secret. Answers are kept for the rest of the call: logs repeat their keys.
+func (ls *lines) secretKey(name string) bool {
+	if s, ok := ls.names[name]; ok {
+		return s
+	}
+	s := SecretName(name) || textSecretKeys[strings.ToLower(name)]
+	if ls.names == nil {
+		ls.names = make(map[string]bool)
+	}
+	if len(ls.names) < 4096 {
+		ls.names[name] = s
+	}
+	return s
+}
+
+// textLine redacts the values one line of free text holds anywhere in it:
+// quoted JSON keys (also escaped inside a JSON string), NAME=VALUE,
+// "password: x" in prose, "password x" and tab-separated pairs,
+// Authorization headers, and, after an escaped newline, "key: value" as if
+// the escape were a line break. It adds the values replaced to n; c carries
+// a JSON value left open at the end of the line before (see jsonSpans).
+func (ls *lines) textLine(l string, n *int, c *carry) string {
+	var sp []span
+	if c.value || c.str || strings.Contains(l, `":`) {
+		sp = ls.jsonSpans(l, sp, c)
+	}
+	view, breaks := escapeView(l)
+	if strings.IndexByte(l, '=') >= 0 {
+		sp = ls.namedSpans(l, view, assignRe, sp)
+	}
+	if secretFragment(l) {
+		sp = ls.namedSpans(l, view, proseRe, sp)
+		sp = ls.kvSpans(l, view, sp)
+		if hasFold(l, "authorization") {
+			sp = authSpans(l, view, sp)
+		}
+	}
+	for _, b := range breaks {
+		sp = ls.segmentSpan(l, b, sp)
+	}
+	return applySpans(l, sp, n)
+}
+
+// escapeView returns l with each escaped line break (\n, \r) written as two
+// real newlines and each escaped tab (\t) as two tabs, so the detectors see
+// the text a JSON string holds; offsets are the same as in l. breaks are
+// the offsets just after each escaped line break.
+func escapeView(l string) (string, []int) {
+	if strings.IndexByte(l, '\\') < 0 {
+		return l, nil
+	}
+	var b []byte
+	var breaks []int
+	for i := 0; i+1 < len(l); i++ {
+		if l[i] != '\\' {
+			continue
+		}
+		c := l[i+1]
+		if c == '\\' {
+			i++ // an escaped backslash: "\\n" is no line break
+			continue
+		}
+		if c != 'n' && c != 'r' && c != 't' {
+			continue
+		}
+		if b == nil {
+			b = []byte(l)
+		}
+		if c == 't' {
+			b[i], b[i+1] = '\t', '\t'
+		} else {
+			b[i], b[i+1] = '\n', '\n'
+			breaks = append(breaks, i+2)
+		}
+		i++
+	}
+	if b == nil {
+		return l, nil
+	}
+	return string(b), breaks
+}
+
+// segmentSpan redacts "key: value" at the start of the text following an
+// escaped line break at offset from, the way namedValues does at the start
+// of a line. The value ends at the next escaped line break or at the quote
+// that closes the JSON string.
+func (ls *lines) segmentSpan(l string, from int, sp []span) []span {
+	end := len(l)
+	for i := from; i < len(l); i++ {
+		if l[i] == '\\' && i+1 < len(l) {
+			if c := l[i+1]; c == 'n' || c == 'r' || c == '"' {
+				end = i
+				break
+			}
+			i++
+			continue
+		}
+		if l[i] == '"' {
+			end = i
+			break
+		}
+	}
+	seg := l[from:end]
+	body := strings.TrimLeft(seg, " \t")
+	key, val, at, ok := splitKeyValue(body)
+	if !ok || !ls.secretKey(key) || !redactable(val) {
+		return sp
+	}
+	s := from + len(seg) - len(body) + at
+	return append(sp, span{s, s + len(val)})
+}
+
+// namedSpans adds the values re finds (submatch 2) whose name (submatch 1)
+// looks secret; for proseRe the name is the secret word itself. view is l
+// with escapes opened (escapeView).
+func (ls *lines) namedSpans(l, view string, re *regexp.Regexp, sp []span) []span {
+	for _, m := range re.FindAllStringSubmatchIndex(view, -1) {
+		name, vs, ve := view[m[2]:m[3]], m[4], m[5]
+		v := strings.Trim(l[vs:ve], `"'`)
+		if re == assignRe && (!ls.secretKey(name) || pathLike(v) || authScheme(v)) {
+			continue
+		}
+		if v == "" || strings.HasPrefix(l[vs:], Mark) || strings.HasPrefix(v, Mark) || strings.HasPrefix(v, "<") || varRef(v) {
+			continue
+		}
+		sp = append(sp, span{vs, ve})
+	}
+	return sp
+}
+
+// kvSpans adds the value after a secret-looking word separated from it by
+// blanks or a spaced "=": a tab or "=" is taken as a key/value separator,
+// a space only when the value looks like a secret (kvValue).
+func (ls *lines) kvSpans(l, view string, sp []span) []span {
+	for _, m := range kvRe.FindAllStringSubmatchIndex(view, -1) {
+		name, sep := view[m[2]:m[3]], view[m[4]:m[5]]
+		vs, ve := m[6], m[7]
+		v := strings.TrimRight(l[vs:ve], ".:")
+		if strings.HasSuffix(l[vs:ve], ":") || strings.HasSuffix(l[vs:ve], "=") || !ls.secretKey(name) {
+			continue
+		}
+		if !kvValue(v, strings.TrimLeft(sep, " ") != "") {
+			continue
+		}
+		sp = append(sp, span{vs, vs + len(v)})
+	}
+	return sp
+}
+
+// authSpans adds the credentials of Authorization headers.
+func authSpans(l, view string, sp []span) []span {
+	for _, m := range authRe.FindAllStringSubmatchIndex(view, -1) {
+		v := l[m[2]:m[3]]
+		if authScheme(v) || strings.HasPrefix(v, Mark) {
+			continue
+		}
+		sp = append(sp, span{m[2], m[3]})
+	}
+	return sp
+}
+
+// applySpans replaces the spans of l with Mark, joining those that overlap
+// and keeping the escaped quotes around a value; n counts the values.
+func applySpans(l string, sp []span, n *int) string {
+	if len(sp) == 0 {
+		return l
+	}
+	for i, s := range sp {
+		sp[i] = trimEscapes(l, s)
+	}
+	sort.Slice(sp, func(i, j int) bool { return sp[i].start < sp[j].start })
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(sp); i++ {
+		s := sp[i]
+		for i+1 < len(sp) && sp[i+1].start <= s.end {
+			s.end = max(s.end, sp[i+1].end)
+			i++
+		}
+		if s.start < last || s.end <= s.start || l[s.start:s.end] == Mark {
+			continue
+		}
+		b.WriteString(l[last:s.start])
+		b.WriteString(Mark)
+		last = s.end
+		*n++
+	}
+	if last == 0 {
+		return l
+	}
+	b.WriteString(l[last:])
+	return b.String()
+}
+
+// trimEscapes keeps an escaped quote pair (\"…\") around a value, and the
+// backslash of an escaped quote that ends one.
+func trimEscapes(l string, s span) span {
+	if s.end-s.start >= 4 && strings.HasPrefix(l[s.start:], `\"`) && strings.HasSuffix(l[:s.end], `\"`) {
+		return span{s.start + 2, s.end - 2}
+	}
+	if s.end > s.start && s.end < len(l) && l[s.end-1] == '\\' && l[s.end] == '"' {
+		s.end--
+	}
+	return s
+}
+
+// kvValue reports whether v, found after a secret-looking word and a
+// blank, is its value rather than the next word of a sentence. After a
+// tab or "=" (strong) everything but trivial values is; after a space only
+// what looks generated: letters with digits (hunter2), symbols, long
+// numbers or long mixed-case strings, and not a Kubernetes name, path,
+// address, version or duration.
+func kvValue(v string, strong bool) bool {
+	if v == "" || strings.HasPrefix(v, Mark) || varRef(v) {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "true", "false", "null", "nil", "none", "yes", "no", "on", "off", "n/a", "-", "--":
+		return false
+	}
+	var lower, upper, digits, seps, other int
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= 'a' && c <= 'z':
+			lower++
+		case c >= 'A' && c <= 'Z':
+			upper++
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-' || c == '.' || c == '_' || c == '/':
+			seps++
+		default:
+			other++
+		}
+	}
+	if digits == len(v) {
+		return len(v) >= 8 || strong && len(v) >= 4
+	}
+	if strong {
+		return !durationLike(v)
+	}
+	switch {
+	case len(v) < 5:
+		return false
+	case other > 0:
+		return strings.Trim(v, "*x") != "" // not a mask
+	case digits == 0:
+		return len(v) >= 20 && lower > 0 && upper > 0 && seps == 0
+	case seps > 0 && upper == 0, durationLike(v):
+		return false
+	}
+	return true
+}
+
+// durationLike reports whether v is a number with a unit: 30s, 1h30m, 512Mi.
+func durationLike(v string) bool {
+	i := 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9' || v[i] == '.') {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	switch v[i:] {
+	case "ms", "s", "m", "h", "d", "us", "ns", "Mi", "Gi", "Ki", "M", "G", "K", "%", "x":
+		return true
+	}
+	return strings.ContainsAny(v[i:i+1], "hm") && strings.Trim(v, "0123456789.hms") == ""
+}
+
+// pathLike reports whether v is an absolute path under a usual root, which
+// after a secret-looking flag names a file, not a secret:
+// --authorization-kubeconfig=/etc/kubernetes/controller-manager.conf.
+func pathLike(v string) bool {
+	for _, root := range []string{"/etc/", "/var/", "/run/", "/home/", "/opt/", "/usr/", "/tmp/", "/srv/", "/mnt/", "/secrets/", "/config/", "/vault/"} {
+		if strings.HasPrefix(v, root) {
+			return strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") == ""
+		}
+	}
+	return false
+}
+
+// varRef reports whether v refers to a shell or template variable ($X,
+// ${X}) rather than holding a value.
+func varRef(v string) bool {
+	if !strings.HasPrefix(v, "$") || len(v) < 2 {
+		return false
+	}
+	name := strings.TrimSuffix(strings.TrimPrefix(v[1:], "{"), "}")
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	return strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
+}
+
+// authScheme reports whether v is the scheme word of an Authorization value.
+func authScheme(v string) bool {
+	for _, s := range authSchemes {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretFragment reports whether a line holds, in any case, a fragment of
+// a secret-looking word; it saves running expressions on most lines.
+func secretFragment(l string) bool {
+	return hasFold(l, "pass", "secret", "token", "key", "cred", "auth", "pw", "sig")
+}
+
+// hasFold reports whether l holds one of words (in lower case) in any case.
+func hasFold(l string, words ...string) bool {
+	var first [256]bool
+	for _, w := range words {
+		first[w[0]], first[w[0]&^0x20] = true, true
+	}
+	for i := 0; i+2 <= len(l); i++ {
+		if !first[l[i]] {
+			continue
+		}
+		c := l[i] | 0x20
+		for _, w := range words {
+			if c == w[0] && len(l)-i >= len(w) && strings.EqualFold(l[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
