@@ -24,27 +24,28 @@ func (g *gen) jwt(canary string) string {
 }
 
 // pem returns a PEM block of the given type whose body holds canary (hex is
-// valid base64), 64 characters a line.
+// valid base64) whole on one of its lines of 64 characters.
 func (g *gen) pem(typ, canary string) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	var body strings.Builder
-	body.WriteString("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC")
-	for range 40 + g.r.IntN(40) {
-		body.WriteByte(alphabet[g.r.IntN(len(alphabet))])
+	random := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alphabet[g.r.IntN(len(alphabet))]
+		}
+		return string(b)
 	}
-	body.WriteString(canary)
-	for range 100 + g.r.IntN(60) {
-		body.WriteByte(alphabet[g.r.IntN(len(alphabet))])
-	}
-	b := body.String()
 	var out strings.Builder
-	fmt.Fprintf(&out, "-----BEGIN %s-----\n", typ)
-	for len(b) > 64 {
-		out.WriteString(b[:64] + "\n")
-		b = b[64:]
+	fmt.Fprintf(&out, "-----BEGIN %s-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC%s\n", typ, random(32))
+	lines, at := 3+g.r.IntN(4), g.r.IntN(3)
+	for i := range lines {
+		if i == at {
+			before := g.r.IntN(64 - len(canary) + 1)
+			out.WriteString(random(before) + canary + random(64-len(canary)-before) + "\n")
+			continue
+		}
+		out.WriteString(random(64) + "\n")
 	}
-	out.WriteString(b + "=\n")
-	fmt.Fprintf(&out, "-----END %s-----\n", typ)
+	fmt.Fprintf(&out, "%s=\n-----END %s-----\n", random(g.r.IntN(60)+3), typ)
 	return out.String()
 }
 

@@ -299,6 +299,9 @@ func (g *gen) documentConfigMap() {
 	for _, key := range []string{g.pick("db_password", "DB_PASSWORD", "postgres-password"), g.pick("api-token", "API_KEY", "secretKey"), g.pick("SMTP_PASSWORD", "smtp.pass")} {
 		data[key] = g.plant(fmt.Sprintf("data[%q] (plain)", key))
 	}
+	long := g.pick("passphrase", "vault_secret")
+	data[long] = g.longPhrase(g.plant(fmt.Sprintf("data[%q] (plain, folded by YAML)", long)))
+	data["motd"] = g.longPhrase(g.ord(`data["motd"] (folded by YAML)`))
 	g.add(map[string]any{
 		"apiVersion": "v1", "kind": "ConfigMap",
 		"metadata": g.meta(name, map[string]any{"app": g.ord("label app")}, nil),

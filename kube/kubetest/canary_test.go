@@ -12,58 +12,73 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 )
 
-// TestGenerateCanariesPlantsEveryPosition checks that, unredacted, the JSON
-// and YAML of each object show every canary planted in it (in some form) and
-// every ordinary value, and that canaries and markers are unique.
+// TestGenerateCanariesPlantsEveryPosition checks planted sets over many seeds
+// (see checkPlanted).
 func TestGenerateCanariesPlantsEveryPosition(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3, 42, 1 << 40} {
-		set := kubetest.GenerateCanaries(seed, kubetest.CanaryOptions{Namespace: "ns"})
-		seen := map[string]bool{}
-		for _, c := range set.Canaries {
-			if seen[c.Value] || !strings.Contains(strings.ToLower(c.Value), "cnry") {
-				t.Errorf("seed %d: canary %q is repeated or not recognisable", seed, c.Value)
-			}
-			seen[c.Value] = true
+	for seed := range uint64(100) {
+		checkPlanted(t, seed)
+	}
+	checkPlanted(t, 1<<40)
+	set := kubetest.GenerateCanaries(1, kubetest.CanaryOptions{})
+	t.Logf("%d objects, %d canary positions (%s), %d ordinary values",
+		len(set.Objects), len(set.Canaries), set.Categories(), len(set.Ordinary))
+}
+
+// FuzzGenerateCanaries checks planted sets for any seed:
+//
+//	go test -run '^$' -fuzz FuzzGenerateCanaries -fuzztime 1m ./kube/kubetest/
+func FuzzGenerateCanaries(f *testing.F) {
+	f.Add(uint64(0))
+	f.Fuzz(checkPlanted)
+}
+
+// checkPlanted checks that, unredacted, the JSON and YAML of each object
+// show every canary planted in it (in some form) and every ordinary value,
+// and that canaries and markers are unique.
+func checkPlanted(t *testing.T, seed uint64) {
+	t.Helper()
+	set := kubetest.GenerateCanaries(seed, kubetest.CanaryOptions{Namespace: "ns"})
+	seen := map[string]bool{}
+	for _, c := range set.Canaries {
+		if seen[c.Value] || !strings.Contains(strings.ToLower(c.Value), "cnry") {
+			t.Errorf("seed %d: canary %q is repeated or not recognisable", seed, c.Value)
 		}
-		for _, o := range set.Ordinary {
-			if seen[o.Value] || !strings.HasPrefix(o.Value, "ordy") {
-				t.Errorf("seed %d: ordinary %q is repeated or not recognisable", seed, o.Value)
-			}
-			seen[o.Value] = true
+		seen[c.Value] = true
+	}
+	for _, o := range set.Ordinary {
+		if seen[o.Value] || !strings.HasPrefix(o.Value, "ordy") {
+			t.Errorf("seed %d: ordinary %q is repeated or not recognisable", seed, o.Value)
 		}
-		printed := map[string]string{}
-		for _, obj := range set.Objects {
-			js, err := json.MarshalIndent(obj, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			y, err := yaml.Marshal(obj)
-			if err != nil {
-				t.Fatal(err)
-			}
-			printed[kubetest.Ref(obj)] = string(js) + "\n" + string(y)
+		seen[o.Value] = true
+	}
+	printed := map[string]string{}
+	for _, obj := range set.Objects {
+		js, err := json.MarshalIndent(obj, "", "  ")
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, c := range set.Canaries {
-			text, ok := printed[c.Object]
-			if !ok {
-				t.Fatalf("seed %d: canary %s names object %s, which was not generated", seed, c.Value, c.Object)
-			}
-			found := false
-			for _, l := range set.Leaks(text) {
-				found = found || l.Canary.Value == c.Value
-			}
-			if !found {
-				t.Errorf("seed %d: canary %s (%s %s) is in no form in its object", seed, c.Value, c.Object, c.Position)
-			}
+		y, err := yaml.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for ref, text := range printed {
-			for _, o := range set.Missing(text, ref) {
-				t.Errorf("seed %d: ordinary %s (%s) is not in its object", seed, o.Value, o.Position)
-			}
+		printed[kubetest.Ref(obj)] = string(js) + "\n" + string(y)
+	}
+	for _, c := range set.Canaries {
+		text, ok := printed[c.Object]
+		if !ok {
+			t.Fatalf("seed %d: canary %s names object %s, which was not generated", seed, c.Value, c.Object)
 		}
-		if seed == 1 {
-			t.Logf("%d objects, %d canary positions (%s), %d ordinary values",
-				len(set.Objects), len(set.Canaries), set.Categories(), len(set.Ordinary))
+		found := false
+		for _, l := range set.Leaks(text) {
+			found = found || l.Canary.Value == c.Value
+		}
+		if !found {
+			t.Errorf("seed %d: canary %s (%s %s) is in no form in its object", seed, c.Value, c.Object, c.Position)
+		}
+	}
+	for ref, text := range printed {
+		for _, o := range set.Missing(text, ref) {
+			t.Errorf("seed %d: ordinary %s (%s) is not in its object", seed, o.Value, o.Position)
 		}
 	}
 }
