@@ -46,7 +46,7 @@ func (ls *lines) namedValues() int {
 				}
 			case ls.secretKey(key) && val == "" && i+2 < len(ls.l) && ls.l[i+1] == "----" && ls.l[i+2] != Mark:
 				n += ls.describedValue(i + 2)
-			case ls.secretKey(key) && redactable(val):
+			case ls.secretKey(key) && redactable(val) && !plainValue(key, strings.TrimSuffix(val, ",")):
 				if w, rest, ok := strings.Cut(val, " "); ok && authScheme(w) && redactable(rest) {
 					at, val = at+len(w)+1, rest // Authorization: Basic [REDACTED]
 				}

@@ -148,7 +148,10 @@ func (ls *lines) namedSpans(l, view string, re *regexp.Regexp, sp []span) []span
 	for _, m := range re.FindAllStringSubmatchIndex(view, -1) {
 		name, vs, ve := view[m[2]:m[3]], m[4], m[5]
 		v := strings.Trim(l[vs:ve], `"'`)
-		if re == assignRe && (!ls.secretKey(name) || pathLike(v) || authScheme(v)) {
+		if re == assignRe && (!ls.secretKey(name) || pathLike(v) || authScheme(v)) || plainValue(name, v) {
+			continue
+		}
+		if re == proseRe && proseGoesOn(view, ve) {
 			continue
 		}
 		if v == "" || strings.HasPrefix(l[vs:], Mark) || strings.HasPrefix(v, Mark) || strings.HasPrefix(v, "<") || varRef(v) {
@@ -167,7 +170,11 @@ func (ls *lines) kvSpans(l, view string, sp []span) []span {
 		name, sep := view[m[2]:m[3]], view[m[4]:m[5]]
 		vs, ve := m[6], m[7]
 		v := strings.TrimRight(l[vs:ve], ".:")
-		if strings.HasSuffix(l[vs:ve], ":") || strings.HasSuffix(l[vs:ve], "=") || !ls.secretKey(name) {
+		if ns := m[2]; ns > 0 && strings.IndexByte("=:/@", view[ns-1]) >= 0 {
+			continue // the word is a value or a path, not a name
+		}
+		if strings.HasSuffix(l[vs:ve], ":") || strings.HasSuffix(l[vs:ve], "=") || assignment(v) ||
+			!ls.secretKey(name) || plainValue(name, v) {
 			continue
 		}
 		if !kvValue(v, strings.TrimLeft(sep, " ") != "") {
@@ -182,7 +189,7 @@ func (ls *lines) kvSpans(l, view string, sp []span) []span {
 func authSpans(l, view string, sp []span) []span {
 	for _, m := range authRe.FindAllStringSubmatchIndex(view, -1) {
 		v := l[m[2]:m[3]]
-		if authScheme(v) || strings.HasPrefix(v, Mark) {
+		if authScheme(v) || strings.HasPrefix(v, Mark) || strings.Trim(v, "*") == "" {
 			continue
 		}
 		sp = append(sp, span{m[2], m[3]})
@@ -281,6 +288,66 @@ func kvValue(v string, strong bool) bool {
 		return false
 	}
 	return true
+}
+
+// plainValue reports whether v, under a secret-looking name, is still no
+// secret: a count of tokens (max_tokens=512, tokens=100), or the object a
+// "secret" key names in controller logs (secret="kube-system/bootstrap-token-x",
+// secret=db-creds): a Kubernetes name with a separator, or namespace/name.
+func plainValue(name, v string) bool {
+	v = strings.Trim(v, `"'`)
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, "tokens") && len(v) <= 7 && strings.Trim(v, "0123456789") == "":
+		return v != ""
+	case lower == "secret" || lower == "secrets":
+		for _, part := range strings.Split(v, ",") {
+			if !objectRef(part) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// objectRef reports whether v names a Kubernetes object with at least one
+// separator: db-creds, web.tls, kube-system/bootstrap-token-abcdef.
+func objectRef(v string) bool {
+	if v == "" || len(v) > 253 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789-./") != "" {
+		return false
+	}
+	ns, name, _ := strings.Cut(v, "/")
+	if name == "" {
+		name = ns
+	}
+	return strings.ContainsAny(name, "-.") && strings.Trim(name, "0123456789-.") != "" &&
+		strings.Count(v, "/") <= 1 && !strings.HasPrefix(v, "-") && !strings.HasSuffix(v, "-")
+}
+
+// assignment reports whether v is itself NAME=VALUE (the next field of the
+// line), not base64 padding.
+func assignment(v string) bool {
+	i := strings.IndexByte(v, '=')
+	return i > 0 && strings.TrimRight(v[i:], "=") != ""
+}
+
+// proseGoesOn reports whether the text after a value found by proseRe at
+// end continues a sentence with a lower-case word, and the value is itself
+// a lower-case word: "failed to fetch token: serviceaccounts "api" is
+// forbidden" holds no token.
+func proseGoesOn(view string, end int) bool {
+	if end+1 >= len(view) || view[end] != ' ' {
+		return false
+	}
+	if c := view[end+1]; !(c >= 'a' && c <= 'z' || c == '"') {
+		return false
+	}
+	s := end - 1
+	for s >= 0 && view[s] >= 'a' && view[s] <= 'z' {
+		s--
+	}
+	return s >= 0 && end-s > 1 && (view[s] == ' ' || view[s] == ':')
 }
 
 // durationLike reports whether v is a number with a unit: 30s, 1h30m, 512Mi.

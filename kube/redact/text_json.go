@@ -68,6 +68,10 @@ func (ls *lines) jsonKeys(l string, i int, sp []span, co *carry, pendingValue bo
 		if !(key == "value" && pendingValue) && !ls.secretKey(key) {
 			continue
 		}
+		if s, e, ok := jsonString(l, v, esc); ok && plainValue(key, l[s:e]) ||
+			!ok && plainValue(key, l[v:bareEnd(l, v)]) {
+			continue
+		}
 		pendingValue = false
 		if strings.HasPrefix(l[v:], Mark) || strings.HasPrefix(l[v:], `"`+Mark) || strings.HasPrefix(l[v:], `\"`+Mark) {
 			continue
