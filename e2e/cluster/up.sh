@@ -23,7 +23,7 @@ DIR=$(cd "$DIR" && pwd)
 API_PORT=${API_PORT:-6443} ETCD_PORT=${ETCD_PORT:-2379}
 ETCD_PEER_PORT=${ETCD_PEER_PORT:-2380} KUBELET_PORT=${KUBELET_PORT:-10250}
 CONTROLPLANE_DIR=${CONTROLPLANE_DIR:-$("$HERE/build.sh")}
-BIN=$CONTROLPLANE_DIR/bin ETC=$CONTROLPLANE_DIR/etc
+BIN=$CONTROLPLANE_DIR/bin
 # Controllers the scenarios rely on. Fewer controllers start faster; each one
 # listed here is something a realistic incident can involve.
 KCM_CONTROLLERS=${KCM_CONTROLLERS:-deployment-controller,replicaset-controller,statefulset-controller,daemonset-controller,job-controller,cronjob-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,node-lifecycle-controller,root-ca-certificate-publisher-controller,endpoints-controller,endpointslice-controller,pod-garbage-collector-controller,taint-eviction-controller,resourcequota-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,disruption-controller,horizontal-pod-autoscaler-controller,ttl-after-finished-controller}
@@ -31,7 +31,7 @@ KCM_CONTROLLERS=${KCM_CONTROLLERS:-deployment-controller,replicaset-controller,s
 # A stale run in DIR is stopped and cleared first.
 [ -d "$DIR/pids" ] && "$HERE/down.sh" "$DIR"
 rm -rf "$DIR/pki" "$DIR/logs" "$DIR/pids" "$DIR/etcd" "$DIR/kube-cache" "$DIR/bin" \
-  "$DIR/admin.kubeconfig" "$DIR/readonly.kubeconfig" "$DIR/audit.log" "$DIR/audit-policy.yaml" "$DIR/env"
+  "$DIR/admin.kubeconfig" "$DIR/readonly.kubeconfig" "$DIR/audit.log" "$DIR/audit-policy.yaml" "$DIR/env" "$DIR/kwok-logs.yaml"
 mkdir -p "$DIR/logs" "$DIR/pids" "$DIR/bin"
 ln -s "$BIN/kubectl" "$DIR/bin/kubectl"
 
@@ -145,10 +145,28 @@ start kube-controller-manager "$BIN/kube-controller-manager" \
 start kube-scheduler "$BIN/kube-scheduler" \
   --kubeconfig="$P/scheduler.kubeconfig" --secure-port=0 --leader-elect=false
 
+# Container logs served by the fake kubelet: containers named api, cache and
+# schema-init in any namespace have the current and previous logs in logs/.
+LOGS=$HERE/logs
+cat > "$DIR/kwok-logs.yaml" <<YAML
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata: {name: kuberesponder-fixtures}
+spec:
+  selector: {}
+  logs:
+  - {containers: [api], logsFile: "$LOGS/api.log", previousLogsFile: "$LOGS/api.previous.log"}
+  - {containers: [cache], logsFile: "$LOGS/cache.log", previousLogsFile: "$LOGS/cache.previous.log"}
+  - {containers: [schema-init], logsFile: "$LOGS/schema-init.log", previousLogsFile: "$LOGS/schema-init.previous.log"}
+YAML
+
 # kwok manages the nodes annotated kwok.x-k8s.io/node=fake and serves their fake
 # kubelet API (logs) on 127.0.0.1:KUBELET_PORT; --server-address keeps it off 0.0.0.0.
+# Its stages are the repo's (stages/): kwok's own node and pod stages, and the
+# container states of stages/incidents.yaml chosen by pod labels.
 start kwok "$BIN/kwok" --kubeconfig="$P/kwok.kubeconfig" \
-  --config="$ETC/kwok-stages.yaml" \
+  --config="$HERE/stages/nodes.yaml" --config="$HERE/stages/pods.yaml" \
+  --config="$HERE/stages/incidents.yaml" --config="$DIR/kwok-logs.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-lease-duration-seconds=40 \
   --node-ip=127.0.0.1 --node-port="$KUBELET_PORT" --cidr=10.244.0.0/16 \
