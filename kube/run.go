@@ -5,15 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/cli-runtime/pkg/resource"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	restclient "k8s.io/client-go/rest"
@@ -100,11 +105,23 @@ func setFlags(cmd *cobra.Command, a Action, names ...string) error {
 }
 
 func (e *Executor) runGet(a Action, g getter, w *capWriter) error {
-	f := cmdutil.NewFactory(g)
-	o := get.NewGetOptions("kubectl", streams(w))
+	sortBy := a.Flags.Get("sort-by")
+	var f cmdutil.Factory
+	var ios genericiooptions.IOStreams
+	var held *heldWriter
+	if sortBy == "" {
+		f, ios = cmdutil.NewFactory(g), streams(w)
+	} else {
+		// kubectl's get never sees --sort-by: its sorter can end the
+		// process (sortby.go). Its output is held until the sort is checked.
+		held = &heldWriter{max: e.opts.MaxBytes + 1}
+		f = cmdutil.NewFactory(objectsGetter{g})
+		ios = genericiooptions.IOStreams{In: strings.NewReader(""), Out: held, ErrOut: held}
+	}
+	o := get.NewGetOptions("kubectl", ios)
 	cmd := &cobra.Command{Use: "get"}
 	o.PrintFlags.AddFlags(cmd)
-	if err := setFlags(cmd, a, "output", "no-headers", "show-labels", "sort-by", "label-columns", "show-kind"); err != nil {
+	if err := setFlags(cmd, a, "output", "no-headers", "show-labels", "label-columns", "show-kind"); err != nil {
 		return err
 	}
 	o.LabelSelector = a.Flags.Get("selector")
@@ -120,7 +137,28 @@ func (e *Executor) runGet(a Action, g getter, w *capWriter) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	return o.Run(f, a.Operands)
+	if held == nil {
+		return o.Run(f, a.Operands)
+	}
+	var sortErr error
+	field, _ := get.RelaxedJSONPathExpression(sortBy) // checkSortBy accepted it
+	o.ChunkSize = 0                                   // one list, sorted whole, as kubectl sorts it
+	toPrinter := o.ToPrinter
+	o.ToPrinter = func(m *meta.RESTMapping, objects *bool, withNamespace, withKind bool) (printers.ResourcePrinterFunc, error) {
+		p, err := toPrinter(m, objects, withNamespace, withKind)
+		if err != nil {
+			return nil, err
+		}
+		return sortPrinter{sortBy: sortBy, field: field, next: p, err: &sortErr}.PrintObj, nil
+	}
+	err := o.Run(f, a.Operands)
+	if sortErr != nil {
+		return sortErr // nothing is printed of a get that cannot be sorted
+	}
+	if _, werr := w.Write(held.buf.Bytes()); werr != nil || held.full {
+		return werr
+	}
+	return err
 }
 
 func (e *Executor) runDescribe(a Action, g getter, w *capWriter) error {
@@ -167,7 +205,57 @@ func runLogs(a Action, g getter, w *capWriter) error {
 		return err
 	}
 	o.LogsForObject = firstPodLogs(o.LogsForObject, w)
-	return o.RunLogs()
+	return readLogs(o)
+}
+
+// readLogs reads the logs as kubectl's RunLogs does without --follow, one
+// container after the other. RunLogs itself is not called: it installs a
+// signal handler that calls os.Exit(1) on SIGINT, SIGTERM, SIGHUP or SIGQUIT
+// while logs are read, which would end the whole program.
+func readLogs(o *logs.LogsOptions) error {
+	// --all-pods and --follow are never set.
+	requests, err := o.LogsForObject(o.RESTClientGetter, o.Object, o.Options, o.GetPodTimeout, o.AllContainers)
+	if err != nil {
+		return err
+	}
+	for ref, req := range requests {
+		out := o.Out
+		if o.Prefix && ref.FieldPath != "" && ref.Name != "" {
+			container := ""
+			if m := containerFieldPath.FindStringSubmatch(ref.FieldPath); len(m) == 2 {
+				container = m[1]
+			}
+			out = &prefixWriter{prefix: []byte(fmt.Sprintf("[pod/%s/%s] ", ref.Name, container)), w: o.Out}
+		}
+		err := o.ConsumeRequestFn(context.Background(), req, out)
+		if err != nil && o.IgnoreLogErrors {
+			fmt.Fprint(o.Out, "error: "+err.Error()+"\n")
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// containerFieldPath finds the container name in a log request's field
+// path, as kubectl's logs does for --prefix.
+var containerFieldPath = regexp.MustCompile(`spec\.(?:initContainers|containers|ephemeralContainers){(.+)}`)
+
+// prefixWriter puts a prefix before each line; the log reader writes one
+// line at a time.
+type prefixWriter struct {
+	prefix []byte
+	w      io.Writer
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, err := p.w.Write(append(p.prefix[:len(p.prefix):len(p.prefix)], b...))
+	return min(n, len(b)), err
 }
 
 // firstPodLogs wraps kubectl's logs lookup so that, for a workload such as

@@ -68,7 +68,7 @@ var (
 	fSelector      = flagDef{name: "selector", short: 'l', check: checkSelector}
 	fFieldSelector = flagDef{name: "field-selector", check: checkFieldSelector}
 	fNoHeaders     = flagDef{name: "no-headers", isBool: true}
-	fSortBy        = flagDef{name: "sort-by"}
+	fSortBy        = flagDef{name: "sort-by", check: checkSortBy}
 )
 
 // readVerbs holds every verb (or "verb sub") that may run.
