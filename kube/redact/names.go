@@ -6,8 +6,6 @@ import (
 )
 
 var (
-	// assignRe finds NAME=VALUE in free text: env dumps, flags, connection strings.
-	assignRe = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.-])-{0,2}([A-Za-z_][A-Za-z0-9_.-]*)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'\])}]+)`)
 	// proseRe finds "password: VALUE" inside a longer line of text.
 	proseRe = regexp.MustCompile(`(?i)\b(password|passwd|secret|token|api[_-]?key)\s*[:=]\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&"'<\[][^\s&]{2,})`)
 )

@@ -30,6 +30,9 @@ type pattern struct {
 	lits  []string
 	fold  bool
 	check func(string) bool // when set, a match is replaced only if check holds
+	// multiline patterns may match across lines (PEM blocks) and run over
+	// the whole text; the others run only on the lines holding a literal.
+	multiline bool
 }
 
 // New returns a Redactor with the built-in rules.
@@ -48,11 +51,23 @@ func (r *Redactor) Redact(text string) (string, int) {
 	n += ls.lastApplied()
 	n += ls.namedValues()
 	text = ls.join()
-	lower := strings.ToLower(text)
+	var lower string // text in ASCII lower case, for the patterns that fold
+	lowerOK := false
 	for _, p := range r.patterns {
-		if p.present(text, lower) {
-			text = p.replace(text, &n)
-			lower = strings.ToLower(text)
+		if p.fold && !lowerOK {
+			lower, lowerOK = asciiLower(text), true
+		}
+		if !p.present(text, lower) {
+			continue
+		}
+		var out string
+		if p.multiline {
+			out = p.replace(text, &n)
+		} else {
+			out = p.replaceLines(text, lower, &n)
+		}
+		if out != text {
+			text, lowerOK = out, false
 		}
 	}
 	return text, n
@@ -68,6 +83,80 @@ func (p pattern) present(text, lower string) bool {
 		}
 	}
 	return false
+}
+
+// replaceLines replaces the matches of p on the lines of text that hold
+// one of its literals; the expression never sees the other lines, which
+// on a long output are most of it. lower is text in ASCII lower case.
+func (p pattern) replaceLines(text, lower string, n *int) string {
+	src := text
+	if p.fold {
+		src = lower
+	}
+	next := make([]int, len(p.lits)) // next offset of each literal, -1 when none is left
+	for i := range next {
+		next[i] = -2 // not searched yet
+	}
+	var b strings.Builder
+	last := 0 // text[:last] is in b or unchanged
+	for pos := 0; pos < len(text); {
+		at := -1
+		for i, l := range p.lits {
+			if next[i] == -2 || next[i] >= 0 && next[i] < pos {
+				next[i] = -1
+				if j := strings.Index(src[pos:], l); j >= 0 {
+					next[i] = pos + j
+				}
+			}
+			if next[i] >= 0 && (at < 0 || next[i] < at) {
+				at = next[i]
+			}
+		}
+		if at < 0 {
+			break
+		}
+		start := strings.LastIndexByte(text[:at], '\n') + 1
+		end := strings.IndexByte(text[at:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += at
+		}
+		line := text[start:end]
+		if out := p.replace(line, n); out != line {
+			b.WriteString(text[last:start])
+			b.WriteString(out)
+			last = end
+		}
+		pos = end + 1
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// asciiLower returns s with ASCII letters in lower case and every other
+// byte in place, so offsets in it are offsets in s.
+func asciiLower(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			if last == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[last:i])
+			b.WriteByte(c + 0x20)
+			last = i + 1
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 func (p pattern) replace(text string, n *int) string {

@@ -10,10 +10,6 @@ import (
 type span struct{ start, end int }
 
 var (
-	// kvRe finds a secret-looking word followed by its value with no colon:
-	// "password hunter2", "DB_PASSWORD<TAB>x", "aws_secret_access_key = x".
-	// The name and the value are judged in code (secretKey, kvValue).
-	kvRe = regexp.MustCompile(`(?i)(?:^|[^a-z0-9_.-])([a-z0-9_.-]*(?:pass|pw|secret|token|key|cred|auth|sig)[a-z0-9_.-]*)(\t+|[ \t]*=[ \t]+|[ \t]+=[ \t]*| +)([^\s"',;()\[\]{}<>][^\s"',;)\]}]*)`)
 	// authRe finds the credentials of an Authorization header written in any
 	// form: a header line, logfmt, a Go header map, quoted or escaped JSON.
 	authRe = regexp.MustCompile(`(?i)\b(?:proxy-)?authorization\\?"?[ \t]*[:=][ \t]*\[?\\?"?[ \t]*(?:(?:basic|bearer|token|digest|negotiate|ntlm|apikey|key|sso-key|aws4-hmac-sha256|goog4-hmac-sha256)[ \t]+)?([^\s"'\\,;\[\]][^\s"'\\,;\]]*)`)
@@ -57,10 +53,10 @@ func (ls *lines) textLine(l string, n *int, c *carry) string {
 	}
 	view, breaks := escapeView(l)
 	if strings.IndexByte(l, '=') >= 0 {
-		sp = ls.namedSpans(l, view, assignRe, sp)
+		sp = ls.assignSpans(l, view, sp)
 	}
 	if secretFragment(l) {
-		sp = ls.namedSpans(l, view, proseRe, sp)
+		sp = ls.proseSpans(l, view, sp)
 		sp = ls.kvSpans(l, view, sp)
 		if hasFold(l, "authorization") {
 			sp = authSpans(l, view, sp)
@@ -141,20 +137,83 @@ func (ls *lines) segmentSpan(l string, from int, sp []span) []span {
 	return append(sp, span{s, s + len(val)})
 }
 
-// namedSpans adds the values re finds (submatch 2) whose name (submatch 1)
-// looks secret; for proseRe the name is the secret word itself. view is l
-// with escapes opened (escapeView).
-func (ls *lines) namedSpans(l, view string, re *regexp.Regexp, sp []span) []span {
-	for _, m := range re.FindAllStringSubmatchIndex(view, -1) {
+// assignSpans adds the values of NAME=VALUE, --flag=VALUE and
+// NAME="VALUE" whose name looks secret: env dumps, flags, logfmt,
+// connection strings. view is l with escapes opened (escapeView). It scans
+// by hand; an expression costs most of the redactor's time on logfmt logs.
+func (ls *lines) assignSpans(l, view string, sp []span) []span {
+	for i := 0; i < len(view); {
+		eq := strings.IndexByte(view[i:], '=')
+		if eq < 0 {
+			break
+		}
+		eq += i
+		i = eq + 1
+		ns := eq
+		for ns > 0 && nameByte(view[ns-1]) {
+			ns--
+		}
+		for ns < eq && !(view[ns] >= 'a' && view[ns] <= 'z' || view[ns] >= 'A' && view[ns] <= 'Z' || view[ns] == '_') {
+			ns++ // a name starts with a letter or '_': "--password" is "password"
+		}
+		if ns == eq || ns > 0 && nameByte(view[ns-1]) && view[ns-1] != '-' {
+			continue
+		}
+		vs, ve := eq+1, assignEnd(view, eq+1)
+		if ve == vs {
+			continue
+		}
+		i = ve
+		name := view[ns:eq]
+		v := strings.Trim(l[vs:ve], `"'`)
+		if !ls.secretKey(name) || pathLike(v) || authScheme(v) || plainValue(name, v) ||
+			v == "" || strings.HasPrefix(l[vs:], Mark) || strings.HasPrefix(v, Mark) || strings.HasPrefix(v, "<") || varRef(v) {
+			continue
+		}
+		sp = append(sp, span{vs, ve})
+	}
+	return sp
+}
+
+// assignEnd returns the end of the value of an assignment starting at v: a
+// double-quoted string with escapes, a single-quoted one, or a run up to a
+// blank or punctuation.
+func assignEnd(view string, v int) int {
+	if v >= len(view) {
+		return v
+	}
+	switch view[v] {
+	case '"':
+		for i := v + 1; i < len(view); i++ {
+			switch view[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		// An unclosed quote is a value up to the next blank, as before.
+	case '\'':
+		if j := strings.IndexByte(view[v+1:], '\''); j >= 0 {
+			return v + j + 2
+		}
+	}
+	e := v
+	for e < len(view) && strings.IndexByte(" \t\n\r\f\v,;&\"'])}", view[e]) < 0 {
+		e++
+	}
+	return e
+}
+
+// proseSpans adds the values of "password: x", "token=x" inside a longer
+// line of prose, unless a lower-case word is followed by more of the
+// sentence (proseGoesOn).
+func (ls *lines) proseSpans(l, view string, sp []span) []span {
+	for _, m := range proseRe.FindAllStringSubmatchIndex(view, -1) {
 		name, vs, ve := view[m[2]:m[3]], m[4], m[5]
 		v := strings.Trim(l[vs:ve], `"'`)
-		if re == assignRe && (!ls.secretKey(name) || pathLike(v) || authScheme(v)) || plainValue(name, v) {
-			continue
-		}
-		if re == proseRe && proseGoesOn(view, ve) {
-			continue
-		}
-		if v == "" || strings.HasPrefix(l[vs:], Mark) || strings.HasPrefix(v, Mark) || strings.HasPrefix(v, "<") || varRef(v) {
+		if plainValue(name, v) || proseGoesOn(view, ve) || v == "" || strings.HasPrefix(l[vs:], Mark) ||
+			strings.HasPrefix(v, Mark) || strings.HasPrefix(v, "<") || varRef(v) {
 			continue
 		}
 		sp = append(sp, span{vs, ve})
@@ -163,26 +222,102 @@ func (ls *lines) namedSpans(l, view string, re *regexp.Regexp, sp []span) []span
 }
 
 // kvSpans adds the value after a secret-looking word separated from it by
-// blanks or a spaced "=": a tab or "=" is taken as a key/value separator,
-// a space only when the value looks like a secret (kvValue).
+// blanks or a spaced "=": "password hunter2", "DB_PASSWORD<TAB>x",
+// "aws_secret_access_key = x". A tab or "=" is taken as a key/value
+// separator, a space only when the value looks like a secret (kvValue).
+// It scans by hand: an expression over every line that names a key or a
+// token costs more than the rest of the redactor.
 func (ls *lines) kvSpans(l, view string, sp []span) []span {
-	for _, m := range kvRe.FindAllStringSubmatchIndex(view, -1) {
-		name, sep := view[m[2]:m[3]], view[m[4]:m[5]]
-		vs, ve := m[6], m[7]
-		v := strings.TrimRight(l[vs:ve], ".:")
-		if ns := m[2]; ns > 0 && strings.IndexByte("=:/@", view[ns-1]) >= 0 {
+	for i := 0; i < len(view); {
+		at := nextFragment(view, i)
+		if at < 0 {
+			break
+		}
+		ns, ne := at, at
+		for ns > 0 && nameByte(view[ns-1]) {
+			ns--
+		}
+		for ne < len(view) && nameByte(view[ne]) {
+			ne++
+		}
+		i = ne
+		if ns > 0 && strings.IndexByte("=:/@", view[ns-1]) >= 0 {
 			continue // the word is a value or a path, not a name
 		}
-		if strings.HasSuffix(l[vs:ve], ":") || strings.HasSuffix(l[vs:ve], "=") || assignment(v) ||
-			!ls.secretKey(name) || plainValue(name, v) {
+		vs, strong := kvSeparator(view, ne)
+		if vs < 0 {
 			continue
 		}
-		if !kvValue(v, strings.TrimLeft(sep, " ") != "") {
+		ve := vs
+		for ve < len(view) && strings.IndexByte(" \t\n\r\"',;)]}", view[ve]) < 0 {
+			ve++
+		}
+		raw := l[vs:ve]
+		v := strings.TrimRight(raw, ".:")
+		name := view[ns:ne]
+		if strings.HasSuffix(raw, ":") || strings.HasSuffix(raw, "=") || assignment(v) ||
+			!ls.secretKey(name) || plainValue(name, v) || !kvValue(v, strong) {
 			continue
 		}
 		sp = append(sp, span{vs, vs + len(v)})
+		i = ve
 	}
 	return sp
+}
+
+// kvSeparator returns where the value after a name ending at i begins,
+// and whether the separator is a strong one (tabs, or "=" with blanks
+// around it); -1 when no blank-separated value follows.
+func kvSeparator(view string, i int) (int, bool) {
+	j := i
+	tabs, blanks := 0, 0
+	for j < len(view) && (view[j] == ' ' || view[j] == '\t') {
+		if view[j] == '\t' {
+			tabs++
+		}
+		blanks++
+		j++
+	}
+	strong := tabs > 0 && tabs == blanks
+	if j < len(view) && view[j] == '=' {
+		k := j + 1
+		for k < len(view) && (view[k] == ' ' || view[k] == '\t') {
+			k++
+		}
+		if blanks == 0 && k == j+1 {
+			return -1, false // NAME=VALUE is assignRe's
+		}
+		j, strong, blanks = k, true, 1
+	}
+	if blanks == 0 || j >= len(view) || strings.IndexByte("\"',;()[]{}<>\n\r", view[j]) >= 0 {
+		return -1, false
+	}
+	return j, strong
+}
+
+// nameByte reports whether c may stand in a key or variable name.
+func nameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+}
+
+// fragments are the parts of secret-looking names secretFragment looks for.
+var fragments = []string{"pass", "secret", "token", "key", "cred", "auth", "pw", "sig"}
+
+// nextFragment returns the offset of the next fragment in l from i, in any
+// case, or -1.
+func nextFragment(l string, i int) int {
+	for ; i+2 <= len(l); i++ {
+		c := l[i] | 0x20
+		if c != 'p' && c != 's' && c != 't' && c != 'k' && c != 'c' && c != 'a' {
+			continue
+		}
+		for _, w := range fragments {
+			if c == w[0] && len(l)-i >= len(w) && strings.EqualFold(l[i:i+len(w)], w) {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // authSpans adds the credentials of Authorization headers.
@@ -403,9 +538,7 @@ func authScheme(v string) bool {
 
 // secretFragment reports whether a line holds, in any case, a fragment of
 // a secret-looking word; it saves running expressions on most lines.
-func secretFragment(l string) bool {
-	return hasFold(l, "pass", "secret", "token", "key", "cred", "auth", "pw", "sig")
-}
+func secretFragment(l string) bool { return nextFragment(l, 0) >= 0 }
 
 // hasFold reports whether l holds one of words (in lower case) in any case.
 func hasFold(l string, words ...string) bool {

@@ -73,3 +73,33 @@ func corpusWords(s string) []string {
 		return r <= ' ' || strings.ContainsRune(`"{}[](),:;='<>`, r)
 	})
 }
+
+// BenchmarkRedactCorpus measures the redactor over about 1 MiB of each kind
+// of ordinary text in the corpus: logs, and kubectl output with manifests.
+func BenchmarkRedactCorpus(b *testing.B) {
+	for _, kind := range []struct{ name, glob string }{
+		{"logs", "*.log"},
+		{"kubectl", "*.[ty][xa]*"}, // describe.txt, events.txt, kubectl_get.txt, manifests.yaml
+	} {
+		files, _ := filepath.Glob(filepath.Join("testdata", "corpus", kind.glob))
+		var sb strings.Builder
+		for sb.Len() < 1<<20 {
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sb.Write(data)
+			}
+		}
+		text := sb.String()
+		b.Run(kind.name, func(b *testing.B) {
+			r := New()
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Redact(text)
+			}
+		})
+	}
+}

@@ -19,12 +19,16 @@ func tokenPatterns() []pattern {
 		pt.check = check
 		return pt
 	}
+	multiline := func(pt pattern) pattern {
+		pt.multiline = true
+		return pt
+	}
 	return []pattern{
 		// PEM blocks, also when their lines were joined (describe, JSON
 		// strings); a block begun but not ended (a cut output) goes to the
 		// end of the text.
-		p(`-----BEGIN [A-Z0-9 ]+-----(?:[^-]|\\n|-[^-])*?-----END [A-Z0-9 ]+-----`, 0, "-----BEGIN "),
-		p(`(?s)-----BEGIN [A-Z0-9 ]+-----.*`, 0, "-----BEGIN "),
+		multiline(p(`-----BEGIN [A-Z0-9 ]+-----(?:[^-]|\\n|-[^-])*?-----END [A-Z0-9 ]+-----`, 0, "-----BEGIN ")),
+		multiline(p(`(?s)-----BEGIN [A-Z0-9 ]+-----.*`, 0, "-----BEGIN ")),
 		// Base64 of "-----BEGIN" (Secret data holding keys or certificates).
 		p(`LS0tLS1CRUdJTi[A-Za-z0-9+/=]*`, 0, "LS0tLS1CRUdJTi"),
 		// JWTs, and base64 of a JWT header.
