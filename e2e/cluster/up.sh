@@ -13,8 +13,8 @@
 #   WATCH_REMOVE=1    ... and DIR is removed then
 #
 # DIR afterwards: admin.kubeconfig, readonly.kubeconfig (user kuberesponder,
-# get/list/watch on everything), audit.log (that user's requests only, Metadata
-# level), bin/kubectl, env (export lines), pki/, logs/, pids/.
+# get/list/watch on everything), audit.log (that user's requests and those of the
+# ServiceAccounts of namespace kuberesponder only, Metadata level), bin/kubectl, env (export lines), pki/, logs/, pids/.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${1:?usage: up.sh DIR}
@@ -59,6 +59,8 @@ omitStages: ["RequestReceived"]
 rules:
 - level: Metadata
   users: ["kuberesponder"]
+- level: Metadata
+  userGroups: ["system:serviceaccounts:kuberesponder"]
 - level: None
 YAML
 
