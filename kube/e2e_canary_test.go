@@ -162,6 +162,8 @@ func TestGeneratedCanaries(t *testing.T) {
 		}
 	}
 
+	executorOutputs := check.Outputs
+
 	// The snapshot file, and the read verbs answered from it.
 	f, err := snapshot.Capture(ctx, cs, snapshot.Options{Namespace: ns})
 	if err != nil {
@@ -194,6 +196,8 @@ func TestGeneratedCanaries(t *testing.T) {
 		run(sr, "snapshot runner", line, "", false)
 	}
 
+	snapshotOutputs := check.Outputs - executorOutputs
+
 	// The first response: facts, report (Markdown and JSON) and the prompt.
 	facts, err := triage.Gather(ctx, cs, triage.Options{Namespace: ns})
 	if err != nil {
@@ -223,9 +227,10 @@ func TestGeneratedCanaries(t *testing.T) {
 
 	check.Report(t)
 	t.Logf("seed %d: %d objects, %d canary positions (%s), %d ordinary values; %d commands (%d refused), "+
-		"%d outputs checked; report shows %d ordinary values; %d canary positions leaked",
-		set.Seed, len(set.Objects), len(set.Canaries), set.Categories(), len(set.Ordinary),
-		commands, refused, check.Outputs, shown, len(check.Leaked()))
+		"%d outputs checked (executor %d, snapshot file and runner %d, first response %d); report shows %d ordinary values; "+
+		"%d canary positions leaked",
+		set.Seed, len(set.Objects), len(set.Canaries), set.Categories(), len(set.Ordinary), commands, refused,
+		check.Outputs, executorOutputs, snapshotOutputs, check.Outputs-executorOutputs-snapshotOutputs, shown, len(check.Leaked()))
 }
 
 func mustParse(t *testing.T, line string) kube.Action {
