@@ -149,7 +149,8 @@ func TestAnalyze(t *testing.T) {
 		{name: "admission refuses pods", objs: append(withDeployment("shop", "web", 1, 0),
 			warning("ReplicaSet", "shop", "web-5d8f7c9b6a", "FailedCreate",
 				`Error creating: admission webhook "policy.example.com" denied the request: no privileged`, 3, clock)),
-			rule: "workload/failed-create-admission", object: "ReplicaSet shop/web-5d8f7c9b6a", urgency: Critical},
+			rule: "workload/failed-create-webhook", object: "ReplicaSet shop/web-5d8f7c9b6a", urgency: Critical,
+			evidence: []string{"admission webhook policy.example.com refuses"}, cause: "policy.example.com"},
 		{name: "short of replicas with no pod cause", objs: withDeployment("shop", "web", 3, 2),
 			rule: "workload/replicas-short", object: "Deployment shop/web", urgency: High,
 			evidence: []string{"2 of 3 replicas available"}},
@@ -272,8 +273,10 @@ func TestRolloutBlockedBySurgePod(t *testing.T) {
 	if !strings.Contains(strings.Join(f.Fixes, "\n"), "maxSurge 0") {
 		t.Errorf("fixes do not suggest maxSurge 0: %v", f.Fixes)
 	}
-	if p := findRule(fs, "scheduling/insufficient-memory"); p == nil || !strings.Contains(p.Cause, "more than the largest node") {
-		t.Errorf("surge pod finding = %+v", p)
+	// One incident, one finding: the surge pod's finding is the rollout's evidence.
+	if p := findRule(fs, "scheduling/insufficient-memory"); p != nil || len(fs) != 1 ||
+		!strings.Contains(f.Cause, "more than the largest node") || len(f.Related) != 1 {
+		t.Errorf("findings = %s; rollout evidence %q related %v", rules(fs), f.Evidence, f.Related)
 	}
 }
 

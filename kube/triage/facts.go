@@ -9,9 +9,11 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,17 +39,25 @@ type Facts struct {
 	// ready, or restarting.
 	Pods []corev1.Pod `json:"pods"`
 	// PodIndex lists every non-terminated pod in brief, for selectors and counts.
-	PodIndex       []PodBrief                     `json:"podIndex"`
-	Events         []EventGroup                   `json:"events"`
-	Deployments    []appsv1.Deployment            `json:"deployments"`
-	StatefulSets   []appsv1.StatefulSet           `json:"statefulSets"`
-	DaemonSets     []appsv1.DaemonSet             `json:"daemonSets"`
-	ReplicaSets    []appsv1.ReplicaSet            `json:"replicaSets"`
-	Jobs           []batchv1.Job                  `json:"jobs"`
-	PVCs           []corev1.PersistentVolumeClaim `json:"pvcs"`
-	Services       []ServiceFacts                 `json:"services"`
-	Quotas         []corev1.ResourceQuota         `json:"quotas"`
-	StorageClasses []StorageClassBrief            `json:"storageClasses"`
+	PodIndex       []PodBrief                              `json:"podIndex"`
+	Events         []EventGroup                            `json:"events"`
+	Deployments    []appsv1.Deployment                     `json:"deployments"`
+	StatefulSets   []appsv1.StatefulSet                    `json:"statefulSets"`
+	DaemonSets     []appsv1.DaemonSet                      `json:"daemonSets"`
+	ReplicaSets    []appsv1.ReplicaSet                     `json:"replicaSets"`
+	Jobs           []batchv1.Job                           `json:"jobs"`
+	PVCs           []corev1.PersistentVolumeClaim          `json:"pvcs"`
+	Services       []ServiceFacts                          `json:"services"`
+	Quotas         []corev1.ResourceQuota                  `json:"quotas"`
+	StorageClasses []StorageClassBrief                     `json:"storageClasses"`
+	CronJobs       []batchv1.CronJob                       `json:"cronJobs,omitempty"`
+	HPAs           []autoscalingv2.HorizontalPodAutoscaler `json:"hpas,omitempty"`
+	PDBs           []policyv1.PodDisruptionBudget          `json:"pdbs,omitempty"`
+	// ConfigRefs are the ConfigMaps and Secrets that pods waiting in
+	// CreateContainerConfigError refer to: names and key names only.
+	ConfigRefs []ConfigObject `json:"configRefs,omitempty"`
+	// Logs holds the previous log tails of crash-looping containers, redacted.
+	Logs []LogTail `json:"logs,omitempty"`
 	// Gaps names what could not be gathered (for example a list that was forbidden).
 	Gaps []string `json:"gaps,omitempty"`
 }
@@ -150,7 +160,8 @@ func less(a, b ObjectRef) bool {
 }
 
 // FromObjects builds Facts from objects already in hand (API objects from the
-// core, apps, batch, discovery and storage groups), the same way Gather does.
+// core, apps, batch, autoscaling, policy, discovery and storage groups), the
+// same way Gather does. ConfigMaps and Secrets give their key names only.
 // Events are grouped; pods are indexed and their requests summed per node.
 func FromObjects(collected time.Time, namespace string, objs ...runtime.Object) *Facts {
 	a := newAccumulator(collected, namespace)
@@ -184,6 +195,16 @@ func FromObjects(collected time.Time, namespace string, objs ...runtime.Object) 
 			a.storageClass(*v)
 		case *storagev1.CSIDriver:
 			a.csi = append(a.csi, v.Name)
+		case *batchv1.CronJob:
+			a.cronJob(*v)
+		case *autoscalingv2.HorizontalPodAutoscaler:
+			a.hpa(*v)
+		case *policyv1.PodDisruptionBudget:
+			a.pdb(*v)
+		case *corev1.ConfigMap:
+			a.configObject("ConfigMap", v.Namespace, v.Name, append(keysOf(v.Data), keysOf(v.BinaryData)...))
+		case *corev1.Secret:
+			a.configObject("Secret", v.Namespace, v.Name, append(keysOf(v.Data), keysOf(v.StringData)...))
 		}
 	}
 	return a.finish("")
@@ -491,6 +512,13 @@ func (a *accumulator) finish(version string) *Facts {
 	sortByMeta(f.Jobs, func(d batchv1.Job) metav1.ObjectMeta { return d.ObjectMeta })
 	sortByMeta(f.PVCs, func(d corev1.PersistentVolumeClaim) metav1.ObjectMeta { return d.ObjectMeta })
 	sortByMeta(f.Quotas, func(d corev1.ResourceQuota) metav1.ObjectMeta { return d.ObjectMeta })
+	sortByMeta(f.CronJobs, func(d batchv1.CronJob) metav1.ObjectMeta { return d.ObjectMeta })
+	sortByMeta(f.HPAs, func(d autoscalingv2.HorizontalPodAutoscaler) metav1.ObjectMeta { return d.ObjectMeta })
+	sortByMeta(f.PDBs, func(d policyv1.PodDisruptionBudget) metav1.ObjectMeta { return d.ObjectMeta })
+	sort.Slice(f.ConfigRefs, func(i, j int) bool {
+		x, y := f.ConfigRefs[i], f.ConfigRefs[j]
+		return x.Namespace+"/"+x.Kind+"/"+x.Name < y.Namespace+"/"+y.Kind+"/"+y.Name
+	})
 	sort.Slice(f.Services, func(i, j int) bool {
 		x, y := f.Services[i].Service, f.Services[j].Service
 		return x.Namespace+"/"+x.Name < y.Namespace+"/"+y.Name

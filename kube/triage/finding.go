@@ -144,6 +144,10 @@ type draft struct {
 	related    []ObjectRef
 	// mergeKey groups drafts that are the same problem of sibling objects.
 	mergeKey string
+	// absorbed marks a draft another finding tells (a rollout's new pods).
+	absorbed bool
+	// servicesOut are the Services left with no ready endpoint by this problem.
+	servicesOut []serviceOut
 }
 
 // Analyze finds what is wrong in the gathered facts. It is pure and returns
@@ -155,9 +159,12 @@ func Analyze(f *Facts) []Finding {
 	ds = append(ds, x.workloadRules(ds)...)
 	ds = append(ds, x.nodeRules()...)
 	ds = append(ds, x.storageRules()...)
-	ds = append(ds, x.serviceRules()...)
+	ds = append(ds, x.serviceRules(ds)...)
 	ds = append(ds, x.jobRules()...)
 	ds = append(ds, x.quotaRules(ds)...)
+	ds = append(ds, x.cronJobRules()...)
+	ds = append(ds, x.hpaRules()...)
+	ds = append(ds, x.pdbRules()...)
 	ds = merge(ds)
 	out := make([]Finding, 0, len(ds))
 	red := redact.New()
@@ -183,6 +190,9 @@ func merge(ds []*draft) []*draft {
 	byKey := map[string]*draft{}
 	var out []*draft
 	for _, d := range ds {
+		if d.absorbed {
+			continue
+		}
 		if d.mergeKey == "" {
 			out = append(out, d)
 			continue
@@ -190,6 +200,9 @@ func merge(ds []*draft) []*draft {
 		if first := byKey[d.mergeKey]; first != nil {
 			first.related = append(first.related, d.object)
 			first.impact.Pods++
+			for _, s := range d.servicesOut {
+				first.servicesOut = addServiceOut(first.servicesOut, s)
+			}
 			continue
 		}
 		byKey[d.mergeKey] = d
@@ -224,8 +237,18 @@ func (x *index) finish(d *draft, red *redact.Redactor) Finding {
 			u, why = High, m("urg.degraded", top.String(), im.Available, im.Desired)
 		}
 	}
-	t := &findingText{problem: d.problem, cause: d.cause, urgency: why, evidence: d.evidence, fixes: d.fixes}
-	t.impact = impactSummary(im, d.object, d.impactNote)
+	evidence, note := d.evidence, d.impactNote
+	for i, s := range d.servicesOut {
+		evidence = append(evidence, m("ev.servicesOut", s.ref.String(), s.matched))
+		if i == 0 {
+			u, why = Critical, m("urg.serviceOut", s.ref.String())
+			if note.key == "" {
+				note = m("svc.out", s.ref.String())
+			}
+		}
+	}
+	t := &findingText{problem: d.problem, cause: d.cause, urgency: why, evidence: evidence, fixes: d.fixes}
+	t.impact = impactSummary(im, d.object, note)
 	out := Finding{
 		Rule: d.rule, Object: d.object, Related: d.related, Impact: im,
 		Urgency: u, NextActions: d.actions, text: t,

@@ -8,9 +8,11 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -176,6 +178,21 @@ func Gather(ctx context.Context, cs kubernetes.Interface, opts Options) (*Facts,
 			a.csi = append(a.csi, d.Name)
 		}
 	}))
+	run("list cronjobs", listAll(ctx, batch.CronJobs(ns).List, otherPageSize, "", func(l *batchv1.CronJobList) {
+		for _, c := range l.Items {
+			a.cronJob(c)
+		}
+	}))
+	run("list horizontalpodautoscalers", listAll(ctx, cs.AutoscalingV2().HorizontalPodAutoscalers(ns).List, otherPageSize, "", func(l *autoscalingv2.HorizontalPodAutoscalerList) {
+		for _, h := range l.Items {
+			a.hpa(h)
+		}
+	}))
+	run("list poddisruptionbudgets", listAll(ctx, cs.PolicyV1().PodDisruptionBudgets(ns).List, otherPageSize, "", func(l *policyv1.PodDisruptionBudgetList) {
+		for _, p := range l.Items {
+			a.pdb(p)
+		}
+	}))
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("gather cluster facts: %w", err)
@@ -184,6 +201,7 @@ func Gather(ctx context.Context, cs kubernetes.Interface, opts Options) (*Facts,
 		sort.Slice(failed, func(i, j int) bool { return failed[i].Error() < failed[j].Error() })
 		return nil, fmt.Errorf("gather cluster facts: nothing could be read: %w", failed[0])
 	}
+	a.followUp(ctx, cs)
 	// Nodes whose objects were not listed still show the pods bound to them.
 	for name, nf := range a.usage {
 		nf.Node.Name = name

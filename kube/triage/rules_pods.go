@@ -142,92 +142,9 @@ func (x *index) podRule(p *corev1.Pod) *draft {
 		}
 		return d
 	case !podReady(p):
-		d := &draft{rule: "pod/not-ready", base: Medium, baseWhy: m("urg.pod"),
-			problem: m("pod.notReady.problem", ref.Name), cause: m("pod.notReady.cause"),
-			fixes: []msg{m("pod.notReady.fix")}}
-		if g := x.latest(ref, "Unhealthy"); g != nil {
-			d.cause = m("pod.unhealthy.cause", g.Message)
-			d.evidence = append(d.evidence, evLine(g))
-		}
-		for _, c := range p.Status.Conditions {
-			if c.Type == corev1.PodReady {
-				d.evidence = append(d.evidence, m("ev.condition", "Ready", string(c.Status), c.Reason, c.Message))
-			}
-		}
-		return d
+		return x.notReady(p, ref)
 	}
 	return nil
-}
-
-// containerRule looks at container statuses: a CrashLoopBackOff pod's phase is Running.
-func (x *index) containerRule(p *corev1.Pod, ref ObjectRef) *draft {
-	statuses := append(append([]corev1.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
-	for _, cs := range statuses {
-		w := cs.State.Waiting
-		if w == nil {
-			continue
-		}
-		ev := []msg{m("ev.waiting", cs.Name, w.Reason, w.Message)}
-		switch w.Reason {
-		case "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull":
-			if g := x.latest(ref, "Failed", "ErrImagePull", "BackOff"); g != nil {
-				ev = append(ev, evLine(g))
-			}
-			return &draft{rule: "image/pull-failed", base: High, baseWhy: m("urg.pod"),
-				problem: m("img.problem", ref.Name, cs.Name, cs.Image), cause: m("img.cause", cs.Image, w.Reason),
-				evidence: ev, fixes: []msg{m("img.fix1", cs.Image), m("img.fix2")}}
-		case "CrashLoopBackOff":
-			last := cs.LastTerminationState.Terminated
-			rule, cause := "container/crash-loop", m("crash.cause", cs.Name)
-			if last != nil {
-				ev = append(ev, m("ev.terminated", cs.Name, last.Reason, int(last.ExitCode), cs.RestartCount, last.FinishedAt.Format(time.RFC3339), last.Message))
-				cause = m("crash.causeExit", cs.Name, last.Reason, int(last.ExitCode))
-				if last.Reason == "OOMKilled" {
-					rule, cause = "container/oom-killed", oomCause(p, cs.Name)
-				}
-			}
-			if g := x.latest(ref, "BackOff"); g != nil {
-				ev = append(ev, evLine(g))
-			}
-			fixes := []msg{m("crash.fix1"), m("crash.fix2")}
-			if rule == "container/oom-killed" {
-				fixes = []msg{m("oom.fix1", cs.Name), m("oom.fix2")}
-			}
-			return &draft{rule: rule, base: High, baseWhy: m("urg.pod"),
-				problem: m("crash.problem", ref.Name, cs.Name, cs.RestartCount), cause: cause, evidence: ev,
-				fixes:   fixes,
-				actions: []string{fmt.Sprintf("kubectl logs %s -n %s -c %s --previous", p.Name, p.Namespace, cs.Name)}}
-		case "CreateContainerConfigError", "CreateContainerError", "RunContainerError":
-			return &draft{rule: "container/config-error", base: High, baseWhy: m("urg.pod"),
-				problem: m("cfg.problem", ref.Name, cs.Name, w.Reason), cause: m("cfg.cause", w.Message),
-				evidence: ev, fixes: []msg{m("cfg.fix")}}
-		}
-	}
-	for _, cs := range p.Status.ContainerStatuses {
-		last := cs.LastTerminationState.Terminated
-		if cs.RestartCount > 0 && last != nil && last.Reason == "OOMKilled" {
-			return &draft{rule: "container/oom-killed", base: Medium, baseWhy: m("urg.restarting"),
-				problem:  m("crash.problem", ref.Name, cs.Name, cs.RestartCount),
-				cause:    oomCause(p, cs.Name),
-				evidence: []msg{m("ev.terminated", cs.Name, last.Reason, int(last.ExitCode), cs.RestartCount, last.FinishedAt.Format(time.RFC3339), last.Message)},
-				fixes:    []msg{m("oom.fix1", cs.Name), m("oom.fix2")},
-				actions:  []string{fmt.Sprintf("kubectl logs %s -n %s -c %s --previous", p.Name, p.Namespace, cs.Name)}}
-		}
-	}
-	return nil
-}
-
-// oomCause explains an OOMKilled container by its memory limit, or by the
-// node running out of memory when it has none.
-func oomCause(p *corev1.Pod, container string) msg {
-	for _, c := range p.Spec.Containers {
-		if c.Name == container {
-			if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
-				return m("oom.cause", container, q.String())
-			}
-		}
-	}
-	return m("oom.causeNoLimit", container)
 }
 
 func owned(p *corev1.Pod, kind string) bool {

@@ -3,6 +3,7 @@ package triage
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,6 +103,10 @@ func (x *index) failedCreate(ref ObjectRef, condition string) *draft {
 	case strings.Contains(text, "LimitRange"), strings.Contains(text, "usage per Container"), strings.Contains(text, "usage per Pod"),
 		strings.Contains(text, "limit to request ratio"):
 		rule, cause, fix = "workload/failed-create-limitrange", m("fc.limit.cause", text), m("fc.limit.fix")
+	case webhookName(text) != "":
+		name := webhookName(text)
+		rule, cause, fix = "workload/failed-create-webhook", m("fc.webhook.cause", name, text), m("fc.webhook.fix")
+		ev = append(ev, m("ev.webhook", name))
 	case strings.Contains(text, "admission webhook"), strings.Contains(text, "PodSecurity"), strings.Contains(text, "denied"),
 		strings.Contains(text, "forbidden"):
 		rule, cause, fix = "workload/failed-create-admission", m("fc.admission.cause", text), m("fc.admission.fix")
@@ -116,13 +121,24 @@ func (x *index) failedCreate(ref ObjectRef, condition string) *draft {
 		problem: m("fc.problem", ref.String()), cause: cause, evidence: ev, fixes: []msg{fix}, impact: im,
 		actions: []string{
 			fmt.Sprintf("kubectl describe %s %s -n %s", strings.ToLower(ref.Kind), ref.Name, ref.Namespace),
-			fmt.Sprintf("kubectl get resourcequota,limitrange -n %s", ref.Namespace),
+			failedCreateLook(rule, ref.Namespace),
 		}}
 }
 
-// rollout explains a Deployment whose rollout is stuck or blocked by its new pods.
+// failedCreateLook is the read that shows what refuses the pods.
+func failedCreateLook(rule, ns string) string {
+	if rule == "workload/failed-create-webhook" {
+		return "kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations"
+	}
+	return fmt.Sprintf("kubectl get resourcequota,limitrange -n %s", ns)
+}
+
+// rollout explains a Deployment whose rollout is stuck or whose new
+// ReplicaSet's pods cannot run while the old revision still serves: then the
+// rollout is the cause, the new pods' findings are its evidence, and the
+// previous revision is the fix.
 func (x *index) rollout(dep *appsv1.Deployment, ref ObjectRef, pods []*draft) *draft {
-	var newRS *appsv1.ReplicaSet
+	var newRS, prevRS *appsv1.ReplicaSet
 	oldReplicas := int32(0)
 	rev := dep.Annotations["deployment.kubernetes.io/revision"]
 	for i := range x.f.ReplicaSets {
@@ -132,8 +148,11 @@ func (x *index) rollout(dep *appsv1.Deployment, ref ObjectRef, pods []*draft) *d
 		}
 		if rev != "" && rs.Annotations["deployment.kubernetes.io/revision"] == rev {
 			newRS = rs
-		} else {
-			oldReplicas += rs.Status.Replicas
+			continue
+		}
+		oldReplicas += rs.Status.Replicas
+		if rs.Status.Replicas > 0 && (prevRS == nil || revisionOf(rs) > revisionOf(prevRS)) {
+			prevRS = rs
 		}
 	}
 	var ev []msg
@@ -144,38 +163,74 @@ func (x *index) rollout(dep *appsv1.Deployment, ref ObjectRef, pods []*draft) *d
 			ev = append(ev, m("ev.condition", "Progressing", "False", c.Reason, c.Message))
 		}
 	}
-	var blocker *draft
-	if newRS != nil && oldReplicas > 0 {
+	var blockers []*draft
+	if newRS != nil {
 		for _, d := range pods {
 			if len(d.impact.Owners) > 0 && d.impact.Owners[0].Name == newRS.Name && d.impact.Owners[0].Namespace == newRS.Namespace {
-				blocker = d
-				break
+				blockers = append(blockers, d)
 			}
 		}
 	}
-	if !stuck && blocker == nil {
+	if len(blockers) > 0 && oldReplicas == 0 {
+		return nil // nothing older serves: the pods' own finding tells it, with the Deployment as owner
+	}
+	if !stuck && len(blockers) == 0 {
 		return nil
 	}
 	d := &draft{rule: "workload/rollout-stuck", object: ref, base: High, baseWhy: m("urg.rollout"),
 		problem: m("rollout.problem", ref.String()), cause: m("rollout.cause"), evidence: ev,
 		fixes: []msg{m("rollout.fix1"), m("rollout.fix2"), m("rollout.fix3")},
 		actions: []string{
+			fmt.Sprintf("kubectl rollout history deployment/%s -n %s", dep.Name, dep.Namespace),
 			fmt.Sprintf("kubectl rollout status deployment/%s -n %s", dep.Name, dep.Namespace),
 			fmt.Sprintf("kubectl get replicasets -n %s -l %s", dep.Namespace, selectorString(dep)),
 		}}
 	if newRS != nil {
 		d.evidence = append(d.evidence, m("ev.newRS", newRS.Name, int(newRS.Status.ReadyReplicas), int(replicas(newRS.Spec.Replicas)), int(oldReplicas)))
+		d.evidence = append(d.evidence, m("ev.revision", rev, newRS.Name, images(newRS.Spec.Template.Spec.Containers), int(newRS.Status.ReadyReplicas), int(replicas(newRS.Spec.Replicas))))
 	}
-	if blocker != nil {
+	if prevRS != nil {
+		d.evidence = append(d.evidence, m("ev.revision", strconv.Itoa(revisionOf(prevRS)), prevRS.Name, images(prevRS.Spec.Template.Spec.Containers), int(prevRS.Status.ReadyReplicas), int(replicas(prevRS.Spec.Replicas))))
+	}
+	if len(blockers) > 0 {
+		b := blockers[0]
 		if !stuck {
 			d.rule, d.base, d.baseWhy = "workload/rollout-blocked", Medium, m("urg.rolloutOld")
 		}
-		d.cause = m("rollout.blocked", blocker.object.Name, blocker.cause)
-		d.evidence = append(d.evidence, m("ev.blocker", blocker.object.Name, blocker.rule))
+		d.cause = m("rollout.blocked", b.object.Name, b.cause)
+		d.evidence = append(d.evidence, m("ev.blocker", b.object.Name, b.rule))
+		if prevRS != nil && !strings.HasPrefix(b.rule, "scheduling/") { // the new revision itself is broken
+			prev := strconv.Itoa(revisionOf(prevRS))
+			d.cause = m("rollout.badRev", rev, b.object.Name, b.cause, prev)
+			d.fixes = []msg{m("rollout.undo", dep.Name, dep.Namespace, prev), m("rollout.fix1"), m("rollout.fix3")}
+		}
+		d.evidence = append(d.evidence, b.evidence...)
+		for _, a := range b.actions {
+			if strings.HasPrefix(a, "kubectl logs ") {
+				d.actions = append(d.actions, a)
+			}
+		}
+		for _, bd := range blockers {
+			bd.absorbed = true
+			d.related = append(d.related, bd.object)
+		}
 	}
 	d.impact = Impact{Owners: []ObjectRef{ref}}
 	d.impact.Available, d.impact.Desired = x.availability(d.impact.Owners)
 	return d
+}
+
+func revisionOf(rs *appsv1.ReplicaSet) int {
+	n, _ := strconv.Atoi(rs.Annotations["deployment.kubernetes.io/revision"])
+	return n
+}
+
+func images(cs []corev1.Container) string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Image
+	}
+	return strings.Join(out, ", ")
 }
 
 func selectorString(dep *appsv1.Deployment) string {
@@ -316,40 +371,6 @@ func orNone(s string) string {
 	return s
 }
 
-// serviceRules finds Services with a selector and no ready endpoint.
-func (x *index) serviceRules() []*draft {
-	var out []*draft
-	for _, s := range x.f.Services {
-		svc := s.Service
-		if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName || s.ReadyEndpoints > 0 {
-			continue
-		}
-		ref := ObjectRef{Kind: "Service", Namespace: svc.Namespace, Name: svc.Name}
-		sel := labels.SelectorFromSet(svc.Spec.Selector)
-		matched, ready := 0, 0
-		for _, p := range x.f.PodIndex {
-			if p.Namespace == svc.Namespace && sel.Matches(labels.Set(p.Labels)) {
-				matched++
-				if p.Ready {
-					ready++
-				}
-			}
-		}
-		ev := []msg{m("ev.selector", sel.String()), m("ev.endpoints", s.ReadyEndpoints, s.Endpoints), m("ev.matched", matched, ready)}
-		d := &draft{rule: "service/no-ready-endpoints", object: ref, base: High, baseWhy: m("urg.service"),
-			problem: m("svc.problem", ref.String()), cause: m("svc.notReady.cause", matched), evidence: ev,
-			fixes: []msg{m("svc.notReady.fix")}, impact: Impact{Services: []ObjectRef{ref}, Pods: matched},
-			actions: []string{fmt.Sprintf("kubectl describe service %s -n %s", svc.Name, svc.Namespace),
-				fmt.Sprintf("kubectl get pods -n %s -l %s --show-labels", svc.Namespace, sel.String()),
-				fmt.Sprintf("kubectl get endpointslices -n %s -l kubernetes.io/service-name=%s", svc.Namespace, svc.Name)}}
-		if matched == 0 {
-			d.rule, d.cause, d.fixes = "service/no-matching-pods", m("svc.noPods.cause", sel.String()), []msg{m("svc.noPods.fix")}
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
 // jobFailed returns the Job's Failed condition, or its FailureTarget
 // condition while the controller still waits for the pods to end.
 func jobFailed(j *batchv1.Job) *batchv1.JobCondition {
@@ -366,65 +387,6 @@ func jobFailed(j *batchv1.Job) *batchv1.JobCondition {
 		}
 	}
 	return target
-}
-
-// jobRules finds failed Jobs, with their failed pods' last termination.
-func (x *index) jobRules() []*draft {
-	var out []*draft
-	for i := range x.f.Jobs {
-		j := &x.f.Jobs[i]
-		c := jobFailed(j)
-		if c == nil {
-			continue
-		}
-		ref := ObjectRef{Kind: "Job", Namespace: j.Namespace, Name: j.Name}
-		ev := []msg{m("ev.condition", string(c.Type), string(c.Status), c.Reason, c.Message), m("ev.jobCounts", int(j.Status.Failed), int(j.Status.Succeeded))}
-		for _, g := range x.events[ref] {
-			ev = append(ev, evLine(&g))
-		}
-		for k := range x.f.Pods {
-			p := &x.f.Pods[k]
-			if p.Namespace != j.Namespace || !ownedBy(p.OwnerReferences, "Job", j.Name) {
-				continue
-			}
-			for _, cs := range p.Status.ContainerStatuses {
-				if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
-					ev = append(ev, m("ev.jobPod", p.Name, cs.Name, t.Reason, int(t.ExitCode)))
-				}
-			}
-		}
-		im := Impact{Owners: x.owners(j.Namespace, j.OwnerReferences)}
-		out = append(out, &draft{rule: "job/failed", object: ref, base: Medium, baseWhy: m("urg.job"),
-			problem: m("job.problem", ref.String(), c.Reason), cause: m("job.cause", c.Reason, c.Message),
-			evidence: capLines(ev), fixes: []msg{m("job.fix")}, impact: im,
-			actions: []string{fmt.Sprintf("kubectl describe job %s -n %s", j.Name, j.Namespace),
-				fmt.Sprintf("kubectl logs job/%s -n %s", j.Name, j.Namespace)}})
-	}
-	return out
-}
-
-// quotaRules reports ResourceQuotas at their limit that no FailedCreate finding already names.
-func (x *index) quotaRules(ds []*draft) []*draft {
-	var out []*draft
-	for i := range x.f.Quotas {
-		q := &x.f.Quotas[i]
-		named := false
-		for _, d := range ds {
-			if d.rule == "workload/failed-create-quota" && d.object.Namespace == q.Namespace {
-				named = true
-			}
-		}
-		ref := ObjectRef{Kind: "ResourceQuota", Namespace: q.Namespace, Name: q.Name}
-		base, why := Low, m("urg.quota")
-		if named {
-			base, why = Medium, m("urg.quotaBlocking")
-		}
-		out = append(out, &draft{rule: "quota/exhausted", object: ref, base: base, baseWhy: why,
-			problem: m("quota.problem", ref.String()), cause: m("quota.cause"), evidence: quotaEvidence(q),
-			fixes:   []msg{m("quota.fix")},
-			actions: []string{fmt.Sprintf("kubectl describe resourcequota %s -n %s", q.Name, q.Namespace)}})
-	}
-	return out
 }
 
 func quotaEvidence(q *corev1.ResourceQuota) []msg {

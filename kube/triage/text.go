@@ -45,7 +45,13 @@ func (x msg) in(lang string) string {
 	}
 	format, ok := catalogs[langOf(lang)][x.key]
 	if !ok {
-		format = catalogs["en"][x.key]
+		format, ok = incidentCatalogs[langOf(lang)][x.key]
+	}
+	if !ok {
+		format, ok = catalogs["en"][x.key]
+	}
+	if !ok {
+		format = incidentCatalogs["en"][x.key]
 	}
 	return strings.TrimRight(fmt.Sprintf(format, args...), " ")
 }
