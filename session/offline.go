@@ -32,8 +32,10 @@ func NewOffline(findings []triage.Finding, lang string) *Offline {
 }
 
 // plan is the read-only actions the offline responder proposes for the top
-// finding: the first suggested action (the object itself), then the first
-// later describe or logs action (the nodes, the previous container).
+// finding: the first suggested action (the object itself), then the later
+// action that best confirms the cause — the previous container's log, the
+// rollout history, the ConfigMap or Secret referred to, a describe — else
+// the second suggested action.
 func (o *Offline) plan() []string {
 	if len(o.findings) == 0 {
 		return nil
@@ -43,17 +45,26 @@ func (o *Offline) plan() []string {
 		return nil
 	}
 	out := []string{trimKubectl(acts[0])}
+	best, rank := "", len(confirming)
 	for _, a := range acts[1:] {
 		a = trimKubectl(a)
-		if f := strings.Fields(a); len(f) > 0 && (f[0] == "describe" || f[0] == "logs") && a != out[0] {
-			return append(out, a)
+		for i, prefix := range confirming {
+			if i < rank && strings.HasPrefix(a, prefix) && a != out[0] {
+				best, rank = a, i
+			}
 		}
+	}
+	if best != "" {
+		return append(out, best)
 	}
 	if len(acts) > 1 {
 		out = append(out, trimKubectl(acts[1]))
 	}
 	return out
 }
+
+// confirming ranks the kinds of second action, most telling first.
+var confirming = []string{"logs ", "rollout history ", "describe configmap ", "describe secret ", "get configmap", "get secret", "describe "}
 
 func trimKubectl(line string) string {
 	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "kubectl "))
@@ -249,7 +260,7 @@ func header(view string) string {
 }
 
 // notable matches output lines worth quoting: scheduler and kubelet complaints.
-var notable = regexp.MustCompile(`(?i)(FailedScheduling|Insufficient|OOMKilled|Back-?off|CrashLoop|ErrImagePull|ImagePullBackOff|Evicted|Unhealthy|FailedMount)`)
+var notable = regexp.MustCompile(`(?i)(FailedScheduling|Insufficient|OOMKilled|Back-?off|CrashLoop|ErrImagePull|ImagePullBackOff|Evicted|Unhealthy|FailedMount|CreateContainerConfigError|couldn't find key|not found|Failed to pull|probe failed|panic:|fatal|error:|exceeded quota|failed calling webhook|denied the request|Exit Code:\s+[1-9])`)
 
 // allocation matches the lines of a node's allocated resources: the
 // resource, its requests and, when shown, its limits.
@@ -317,6 +328,12 @@ func (o *Offline) reason(cmd string) string {
 	if len(f) > 0 && f[0] == "logs" {
 		return o.t("whyLogs")
 	}
+	if len(f) > 1 && f[0] == "rollout" && f[1] == "history" {
+		return o.t("whyHistory")
+	}
+	if len(f) > 1 && (strings.HasPrefix(f[1], "configmap") || strings.HasPrefix(f[1], "secret")) {
+		return o.t("whyConfig")
+	}
 	return o.t("whyObject", o.findings[0].Object.String())
 }
 
@@ -379,6 +396,8 @@ var offlineText = map[string]map[string]string{
 		"whyObject":   "Its status and events show why %s is failing.",
 		"whyNodes":    "Shows how much of each node's allocatable is already requested.",
 		"whyLogs":     "The previous container's log shows why it exited.",
+		"whyHistory":  "The rollout history shows which revision broke it and which one to roll back to.",
+		"whyConfig":   "Shows which ConfigMaps or Secrets and which keys exist (names and keys, no secret values).",
 		"confirmed":   "Cause confirmed.",
 		"unconfirmed": "Cause (from the rules, not confirmed by a command):",
 		"evidence":    "Evidence:",
@@ -403,6 +422,8 @@ var offlineText = map[string]map[string]string{
 		"whyObject":   "%s の状態とイベントから失敗の理由が分かります。",
 		"whyNodes":    "各ノードの割り当て可能量のうち、どれだけが既に要求されているかが分かります。",
 		"whyLogs":     "前回のコンテナのログから終了した理由が分かります。",
+		"whyHistory":  "ロールアウト履歴から、どのリビジョンで壊れ、どこへ戻せばよいかが分かります。",
+		"whyConfig":   "存在する ConfigMap・Secret とキーが分かります（名前とキーのみ、秘密の値は出ません）。",
 		"confirmed":   "原因を確認しました。",
 		"unconfirmed": "原因（ルールによる推定で、コマンドでは未確認）:",
 		"evidence":    "根拠:",

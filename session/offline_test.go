@@ -157,3 +157,36 @@ func (r *recording) Complete(ctx context.Context, req llm.Request, d func(llm.De
 	r.reqs = append(r.reqs, req)
 	return r.c.Complete(ctx, req, d)
 }
+
+// TestOfflinePlanConfirms checks that the second proposal is the action that
+// confirms each cause: the previous log, the ConfigMap's keys, the rollout
+// history.
+func TestOfflinePlanConfirms(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		actions []string
+		want    []string
+	}{
+		{"crash loop", []string{"kubectl describe pod a -n x", "kubectl get events -n x --field-selector involvedObject.name=a",
+			"kubectl logs a -n x -c app --previous", "kubectl get deployment web -n x -o wide"},
+			[]string{"describe pod a -n x", "logs a -n x -c app --previous"}},
+		{"config error", []string{"kubectl describe pod a -n x", "kubectl get events -n x --field-selector involvedObject.name=a",
+			"kubectl describe configmap settings -n x", "kubectl get deployment api -n x -o wide"},
+			[]string{"describe pod a -n x", "describe configmap settings -n x"}},
+		{"rollout", []string{"kubectl rollout history deployment/shop -n x", "kubectl rollout status deployment/shop -n x",
+			"kubectl get replicasets -n x -l app=shop", "kubectl logs a -n x -c api --previous"},
+			[]string{"rollout history deployment/shop -n x", "logs a -n x -c api --previous"}},
+		{"the log beats a describe", []string{"kubectl describe pod a -n x", "kubectl describe node n1",
+			"kubectl logs a -n x -c app --previous"},
+			[]string{"describe pod a -n x", "logs a -n x -c app --previous"}},
+		{"nothing better", []string{"kubectl describe service s -n x", "kubectl get pods -n x -l app=s --show-labels"},
+			[]string{"describe service s -n x", "get pods -n x -l app=s --show-labels"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewOffline([]triage.Finding{{Rule: "r", NextActions: tc.actions}}, "en")
+			if got := o.plan(); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("plan = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
