@@ -63,15 +63,16 @@ const (
 // state, then records the Warning events its kubelet would have sent: BackOff
 // for a crash loop, Failed and BackOff for a failed pull, Failed for a
 // configuration error, Unhealthy (and Killing for liveness) for failing
-// probes. It returns how many events it created.
-func (c *Cluster) KubeletEvents(ctx context.Context, namespace, selector string) (int, error) {
+// probes. It waits for at least want pods and returns how many events it
+// created.
+func (c *Cluster) KubeletEvents(ctx context.Context, namespace, selector string, want int) (int, error) {
 	pods, err := c.WaitForPods(ctx, namespace, selector, func(pods []corev1.Pod) bool {
 		for _, p := range pods {
 			if wantsState(&p) && len(p.Status.ContainerStatuses) == 0 {
 				return false
 			}
 		}
-		return len(pods) > 0
+		return len(pods) >= max(want, 1)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("wait for the container states of %s: %w", selector, err)

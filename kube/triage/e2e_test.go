@@ -177,6 +177,10 @@ type e2eCase struct {
 	cause     string
 	later     time.Duration // gather as if this much later (for grace periods)
 	firstWait func(triage.Report) bool
+	urgency   string        // the finding's urgency, when set
+	kubelet   int           // record the kubelet's events once this many pods have their container states
+	timeout   time.Duration // for the whole case; 2 minutes when zero
+	cleanup   func(ns string)
 }
 
 func TestE2ECauses(t *testing.T) {
@@ -230,8 +234,15 @@ func TestE2ECauses(t *testing.T) {
 
 func runCase(t *testing.T, c *kubetest.Cluster, tc e2eCase) {
 	ns := c.Namespace(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	timeout := tc.timeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	if tc.cleanup != nil {
+		t.Cleanup(func() { tc.cleanup(ns) })
+	}
 	for _, n := range tc.nodes {
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -252,11 +263,16 @@ func runCase(t *testing.T, c *kubetest.Cluster, tc e2eCase) {
 		return triage.Build(f)
 	}
 	for i, name := range tc.yaml {
-		if err := c.ApplyIn(ctx, ns, scenario(t, name)); err != nil {
+		if err := c.ApplyIn(ctx, ns, strings.ReplaceAll(scenario(t, name), "${NS}", ns)); err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 && tc.firstWait != nil {
 			waitFor(ctx, t, func() bool { return tc.firstWait(gather()) }, "the first step of "+tc.name)
+		}
+	}
+	if tc.kubelet > 0 {
+		if _, err := c.KubeletEvents(ctx, ns, kubetest.ContainerLabel, tc.kubelet); err != nil {
+			t.Fatal(err)
 		}
 	}
 	kind, prefix, _ := strings.Cut(tc.object, " ")
@@ -284,6 +300,9 @@ func runCase(t *testing.T, c *kubetest.Cluster, tc e2eCase) {
 	}
 	if len(got.NextActions) == 0 || len(got.Fixes) == 0 {
 		t.Errorf("finding has no next actions or fixes: %+v", got)
+	}
+	if tc.urgency != "" && got.Urgency.String() != tc.urgency {
+		t.Errorf("urgency = %s (%s), want %s", got.Urgency, got.UrgencyRule, tc.urgency)
 	}
 }
 

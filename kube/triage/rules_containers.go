@@ -238,7 +238,7 @@ func (x *index) configError(p *corev1.Pod, ref ObjectRef, cs corev1.ContainerSta
 		return d
 	}
 	var missing []msg
-	var kinds []string
+	var looks []string
 	for _, c := range append(append([]corev1.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...) {
 		if c.Name != cs.Name {
 			continue
@@ -254,13 +254,12 @@ func (x *index) configError(p *corev1.Pod, ref ObjectRef, cs corev1.ContainerSta
 			case !o.Found:
 				missing = append(missing, m("cfg.noObject", kind, name))
 				d.evidence = append(d.evidence, m("ev.cfgMissing", kind, p.Namespace, name))
+				looks = append(looks, fmt.Sprintf("kubectl get %s -n %s", strings.ToLower(kind), p.Namespace))
 			case key != "" && !hasKey(o.Keys, key):
 				missing = append(missing, m("cfg.noKey", kind, name, key))
 				d.evidence = append(d.evidence, m("ev.cfgKeys", kind, p.Namespace, name, orNone(strings.Join(o.Keys, ", "))))
-			default:
-				return
+				looks = append(looks, fmt.Sprintf("kubectl describe %s %s -n %s", strings.ToLower(kind), name, p.Namespace))
 			}
-			kinds = append(kinds, strings.ToLower(kind))
 		}
 		for _, e := range c.Env {
 			if v := e.ValueFrom; v != nil && v.ConfigMapKeyRef != nil {
@@ -281,9 +280,8 @@ func (x *index) configError(p *corev1.Pod, ref ObjectRef, cs corev1.ContainerSta
 	if len(missing) > 0 {
 		d.cause = m("cfg.missing", join(missing))
 		d.fixes = []msg{m("cfg.fixCreate", join(missing)), m("cfg.fixRef"), m("fix.owner")}
-		sort.Strings(kinds)
-		kinds = compactStrings(kinds)
-		d.actions = []string{fmt.Sprintf("kubectl get %s -n %s", strings.Join(kinds, ","), p.Namespace)}
+		sort.Strings(looks)
+		d.actions = compactStrings(looks)
 	}
 	return d
 }

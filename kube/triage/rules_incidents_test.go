@@ -58,7 +58,7 @@ func initCrashing(p *corev1.Pod) {
 	p.Status.Phase = corev1.PodPending
 	p.Spec.InitContainers = []corev1.Container{{Name: "schema-init", Image: "shop/migrate:1"}}
 	p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "schema-init", RestartCount: 4,
-		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+		State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
 		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 1}}}}
 	p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "nginx",
 		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}}}
