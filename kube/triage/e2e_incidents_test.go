@@ -159,10 +159,15 @@ func TestE2EMixedCluster(t *testing.T) {
 		for _, fd := range last.Findings {
 			counts[fd.Object.Namespace]++
 		}
-		ready := 0
+		ready, settled := 0, 0
 		for _, p := range f.PodIndex {
 			if p.Namespace == healthy && p.Ready {
 				ready++
+			}
+		}
+		for _, d := range f.Deployments { // the controllers have seen their pods ready
+			if d.Namespace == healthy && d.Status.AvailableReplicas == 5 {
+				settled++
 			}
 		}
 		for ns, tc := range want {
@@ -170,9 +175,9 @@ func TestE2EMixedCluster(t *testing.T) {
 				return false
 			}
 		}
-		return ready == 200
+		return ready == 200 && settled == 40
 	}
-	waitFor(ctx, t, ok, "every planted cause found once and 200 healthy pods ready")
+	waitFor(ctx, t, ok, "every planted cause found once and 200 healthy pods ready and available")
 	found := 0
 	var lines []string
 	for ns, tc := range want {
