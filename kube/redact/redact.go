@@ -1,7 +1,13 @@
 // Package redact removes secret values from text before it leaves the
 // process: Secret data in YAML, JSON and describe output, the last-applied
-// annotation, bearer tokens, PEM blocks, JWTs, cloud and API keys, passwords
-// in URLs and the values of variables and keys whose names look secret.
+// annotation, and the values of keys and variables whose names look secret
+// wherever they stand in a line ({"password":"x"}, {\"token\":\"x\"},
+// NAME=VALUE, "password: x", "password x", NAME<TAB>VALUE, a value folded
+// onto the next lines, a properties or YAML file inside a JSON string with
+// escaped newlines); Authorization credentials in any form; and secrets
+// known by their format: PEM blocks (also begun and cut), JWTs, cloud, API
+// and webhook tokens, signed-URL signatures and passwords in URLs.
+// A secret with neither a telling name nor a known format stays.
 // It also makes cluster-sourced text safe to print on a terminal.
 package redact
 

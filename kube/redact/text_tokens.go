@@ -74,10 +74,11 @@ func tokenPatterns() []pattern {
 	}
 }
 
-// notWord reports whether a match is more than a lower-case word, which
-// after "bearer" is prose, not a token.
+// notWord reports whether a match is more than a lower-case word of
+// English length, which after "bearer" is prose ("bearer authentication"),
+// not a token.
 func notWord(m string) bool {
-	return strings.Trim(m, "abcdefghijklmnopqrstuvwxyz") != ""
+	return len(m) > 15 || strings.Trim(m, "abcdefghijklmnopqrstuvwxyz") != ""
 }
 
 // basicCredentials reports whether m is base64 of "user:password".
