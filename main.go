@@ -83,6 +83,7 @@ func newRootCmd() *cobra.Command {
 		newSessionsCmd(o),
 		newExportCmd(o),
 		newSnapshotCmd(o),
+		newWatchCmd(o),
 	)
 	return root
 }
