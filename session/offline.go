@@ -284,6 +284,9 @@ func (o *Offline) resource() string {
 // the object (the Name: line of describe output) they belong to and saying
 // which column is the requests and which the limits.
 func (o *Offline) observe(view string) []string {
+	if strings.HasPrefix(header(view), "kubectl logs ") {
+		return logTail(view, 3)
+	}
 	resource := o.resource()
 	var out []string
 	name := ""
@@ -315,6 +318,19 @@ func (o *Offline) observe(view string) []string {
 		out = append(out, l)
 		if len(out) == 6 {
 			break
+		}
+	}
+	return out
+}
+
+// logTail returns the last n lines of a logs result: what the container
+// said before it stopped.
+func logTail(view string, n int) []string {
+	var out []string
+	lines := strings.Split(strings.TrimRight(view, "\n"), "\n")[1:]
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "[") {
+			out = append([]string{clip(l, 200)}, out...)
 		}
 	}
 	return out
