@@ -39,16 +39,23 @@ func eventHash(e Event) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// createJournal creates dir (0700) and an empty journal in it; it fails when
-// a journal already exists.
+// createJournal creates dir (0700) inside its sessions directory (0700) and
+// an empty journal (0600) in it; it fails when a journal already exists,
+// and refuses directories that are symbolic links or open to other users.
 func createJournal(dir string) (*journal, error) {
-	if err := os.MkdirAll(filepath.Join(dir, outDir), 0o700); err != nil {
-		return nil, fmt.Errorf("create session directory: %w", err)
+	if err := prepareRoot(filepath.Dir(dir)); err != nil {
+		return nil, err
+	}
+	if err := makePrivateDir(dir, "the session directory"); err != nil {
+		return nil, err
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("restrict session directory: %w", err)
+		return nil, fmt.Errorf("restrict the session directory %s: %w", dir, err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, JournalFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err := makePrivateDir(filepath.Join(dir, outDir), "the output directory"); err != nil {
+		return nil, err
+	}
+	f, err := openNoFollow(filepath.Join(dir, JournalFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
@@ -96,8 +103,11 @@ func (j *journal) append(e *Event) error {
 // appended and returns its relative name and sha256.
 func (j *journal) writeOutput(text string) (name, sum string, err error) {
 	name = filepath.Join(outDir, fmt.Sprintf("%04d.txt", j.seq+1))
-	path := filepath.Join(j.dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	path, err := localPath(j.dir, filepath.ToSlash(name))
+	if err != nil {
+		return "", "", fmt.Errorf("create output file: %w", err)
+	}
+	f, err := openNoFollow(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return "", "", fmt.Errorf("create output file: %w", err)
 	}
@@ -182,8 +192,11 @@ func readJournal(r io.Reader) (readResult, error) {
 // openJournal reads dir's journal for resuming. A torn last line is cut off;
 // torn says how many bytes were dropped.
 func openJournal(dir string) (j *journal, events []Event, torn int, err error) {
+	if err := checkSessionDir(dir); err != nil {
+		return nil, nil, 0, err
+	}
 	path := filepath.Join(dir, JournalFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0o600)
+	f, err := openNoFollow(path, os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("open journal: %w", err)
 	}

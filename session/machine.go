@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/kube/redact"
 	"github.com/kuberesponder/kuberesponder/llm"
 )
 
@@ -258,10 +259,10 @@ func (s *Session) ModelReplied(r llm.Reply) (Step, error) {
 // propose journals one tool call and answers it at once when it cannot run.
 func (s *Session) propose(tc llm.ToolCall, i int, earlier []*call) (*call, error) {
 	id := tc.ID
-	if _, used := s.st.calls[id]; used || id == "" || len(id) > 128 {
+	if _, used := s.st.calls[id]; used || id == "" || len(id) > 128 || redact.Strip(id) != id {
 		id = fmt.Sprintf("kr_%d_%d", s.j.seq+1, i)
 	}
-	p := Event{Kind: KindProposal, CallID: id, Tool: tc.Name, Args: s.redact(tc.Arguments)}
+	p := Event{Kind: KindProposal, CallID: id, Tool: s.redact(tc.Name), Args: s.redactJSON(tc.Arguments)}
 	var args kubectlArgs
 	var refusal string
 	switch {
@@ -272,11 +273,16 @@ func (s *Session) propose(tc llm.ToolCall, i int, earlier []*call) (*call, error
 	}
 	var a kube.Action
 	if refusal == "" {
+		// The line is parsed as it came (redacted), so that control
+		// characters in it are refused; the journal keeps it printable.
+		line, _ := s.red.Redact(strings.TrimSpace(args.Command))
 		p.Text = s.redact(strings.TrimSpace(args.Command))
 		p.Reason = s.redact(oneLine(args.Reason))
 		var perr error
-		a, perr = kube.Parse(p.Text)
-		p.Command = a.String()
+		a, perr = kube.Parse(line)
+		// A refused line is quoted as it came; an accepted one holds no
+		// control character, so this changes nothing that runs.
+		p.Command = redact.Terminal(a.String())
 		p.Risk = a.Risk.String()
 		if perr != nil || a.Risk == kube.Refused {
 			refusal = a.Reason
@@ -287,6 +293,7 @@ func (s *Session) propose(tc llm.ToolCall, i int, earlier []*call) (*call, error
 	} else {
 		p.Risk = kube.Refused.String()
 	}
+	refusal = s.redact(refusal)
 	if err := s.record(p); err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func New(dir string, meta Meta, opts Options) (*Session, error) {
 	}
 	s := newSession(dir, opts)
 	s.j = j
-	m := meta
+	m := s.cleanMeta(meta)
 	if err := s.record(Event{Kind: KindStart, Meta: &m, Phase: PhaseTriage}); err != nil {
 		_ = j.close()
 		return nil, fmt.Errorf("start session %s: %w", meta.ID, err)
@@ -147,10 +147,31 @@ func (s *Session) record(e Event) error {
 	return nil
 }
 
-// redact runs the redactor over text that is about to be journaled.
+// redact makes text that is about to be journaled safe to print and
+// removes secret values from it. Escape sequences are removed and lone
+// control characters shown escaped (redact.Terminal) first: a sequence
+// planted inside a token would otherwise hide it from the redactor.
 func (s *Session) redact(text string) string {
-	out, _ := s.red.Redact(text)
+	out, _ := s.red.Redact(redact.Terminal(text))
 	return out
+}
+
+// redactJSON is redact for a JSON document: control characters are
+// removed (redact.Strip) rather than shown escaped, so the document stays
+// valid.
+func (s *Session) redactJSON(doc string) string {
+	out, _ := s.red.Redact(redact.Strip(doc))
+	return out
+}
+
+// cleanMeta redacts the start event's description: a server URL may carry
+// user:password or a token, and every name is shown on screen. The id is
+// the directory's name and is kept as it is.
+func (s *Session) cleanMeta(m Meta) Meta {
+	for _, f := range []*string{&m.Context, &m.Cluster, &m.Server, &m.User, &m.Namespace, &m.Model, &m.Lang, &m.Snapshot} {
+		*f = s.redact(*f)
+	}
+	return m
 }
 
 // Meta returns the session's fixed description.
@@ -169,12 +190,17 @@ func (s *Session) Phase() Phase { return s.st.phase }
 func (s *Session) Recovered() string { return s.recovered }
 
 // OutputPath returns the absolute path of a result's full output, "" when
-// the event has none.
+// the event has none or names a file outside the session directory. Open
+// it with OpenOutput.
 func (s *Session) OutputPath(e Event) string {
 	if e.Output == "" {
 		return ""
 	}
-	return filepath.Join(s.dir, filepath.FromSlash(e.Output))
+	path, err := localPath(s.dir, e.Output)
+	if err != nil {
+		return ""
+	}
+	return path
 }
 
 // Close closes the journal. The session cannot record anything afterwards.
@@ -202,10 +228,10 @@ func (s *Session) Report(r FirstResponse) error {
 		if _, err := compactJSON(r.Findings); err != nil {
 			return fmt.Errorf("record the first response: findings are not JSON: %w", err)
 		}
-		js, err := compactJSON([]byte(s.redact(string(r.Findings))))
+		js, err := compactJSON([]byte(s.redactJSON(string(r.Findings))))
 		if err != nil {
 			// Redaction cut through the JSON; keep the redacted text as a string.
-			js, _ = json.Marshal(s.redact(string(r.Findings)))
+			js, _ = json.Marshal(s.redactJSON(string(r.Findings)))
 		}
 		e.Findings = js
 	}

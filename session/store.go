@@ -41,10 +41,13 @@ func NewID(now time.Time) string {
 // List describes every session under root, newest first. A session that
 // cannot be read is listed with Err set.
 func List(root string) ([]Summary, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(root); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if err := checkPrivateDir(root, "the sessions directory"); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
@@ -54,7 +57,7 @@ func List(root string) ([]Summary, error) {
 			continue
 		}
 		dir := filepath.Join(root, d.Name())
-		if _, err := os.Stat(filepath.Join(dir, JournalFile)); err != nil {
+		if fi, err := os.Lstat(filepath.Join(dir, JournalFile)); err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
 		out = append(out, summarize(dir))
@@ -71,7 +74,7 @@ func List(root string) ([]Summary, error) {
 // summarize reads one session for listing.
 func summarize(dir string) Summary {
 	s := Summary{ID: filepath.Base(dir), Dir: dir, Phase: PhaseTriage}
-	f, err := os.Open(filepath.Join(dir, JournalFile))
+	f, err := openNoFollow(filepath.Join(dir, JournalFile), os.O_RDONLY, 0)
 	if err != nil {
 		s.Err = err.Error()
 		return s
@@ -146,7 +149,7 @@ func FindDir(root, idOrLast string) (string, error) {
 // The error is only for a journal that cannot be read at all.
 func Verify(dir string) (VerifyReport, error) {
 	var rep VerifyReport
-	data, err := os.ReadFile(filepath.Join(dir, JournalFile))
+	data, err := readLocal(dir, JournalFile)
 	if err != nil {
 		return rep, fmt.Errorf("verify session %s: %w", filepath.Base(dir), err)
 	}
@@ -170,12 +173,11 @@ func Verify(dir string) (VerifyReport, error) {
 			continue
 		}
 		rep.Outputs++
-		name := filepath.FromSlash(e.Output)
-		if !filepath.IsLocal(name) {
+		if !filepath.IsLocal(filepath.FromSlash(e.Output)) {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("event %d names an output outside the session: %s", e.Seq, e.Output))
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := readLocal(dir, e.Output)
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("event %d: output %s is missing", e.Seq, e.Output))
 			continue
