@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kuberesponder/kuberesponder/kube/redact"
 	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
 	"github.com/kuberesponder/kuberesponder/session/postmortem"
@@ -48,7 +49,11 @@ func newExportCmd(o *rootOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			x := postmortem.Exporter{Format: f}
+			// Every field is stripped of control sequences before it is
+			// redacted, and the document once more when it is written:
+			// nothing in a journal, an output file or the model's draft
+			// may act on the terminal it is printed to.
+			x := postmortem.Exporter{Format: f, Redactor: redact.StripRedactor{R: redact.New()}}
 			if cmd.Flags().Changed("lang") {
 				if o.lang != "en" && o.lang != "ja" {
 					return fmt.Errorf("unknown language %q: use en or ja", o.lang)
@@ -71,6 +76,7 @@ func newExportCmd(o *rootOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			b = []byte(redact.Visible(string(b)))
 			if out == "" || out == "-" {
 				_, err := cmd.OutOrStdout().Write(b)
 				return err

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kuberesponder/kuberesponder/kube/redact"
+	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -32,8 +36,76 @@ Resume one with: kuberesponder --resume <id|last>`,
 			return printSessions(cmd.OutOrStdout(), root, list)
 		},
 	}
-	cmd.AddCommand(newVerifyCmd(o))
+	cmd.AddCommand(newVerifyCmd(o), newShowRequestCmd(o))
 	return cmd
+}
+
+// newShowRequestCmd prints the last model request of a session, as sent.
+func newShowRequestCmd(*rootOptions) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "show-request <id|last>",
+		Short: "Show the exact messages of a session's last model request",
+		Long: `Show the exact messages of the last request a session sent to the model (or
+is sending now): the system prompt, the operator's messages, the model's
+replies and tool calls, and every tool answer as the model read it, then the
+tool definition. Check for yourself what left the machine.
+
+The request is rebuilt from the journal, which holds everything a request is
+made of; the journal is not changed. Control characters are shown as \u
+escapes. --format json prints the request as JSON.`,
+		Example: "  kuberesponder sessions show-request last\n" +
+			"  kuberesponder sessions show-request 20250102-150405 --format json",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return fmt.Errorf("unknown format %q: use text or json", format)
+			}
+			root, err := session.StateDir()
+			if err != nil {
+				return err
+			}
+			dir, err := session.FindDir(root, args[0])
+			if err != nil {
+				return err
+			}
+			req, err := session.ReadLastRequest(dir, session.Options{})
+			if err != nil {
+				return err
+			}
+			return printRequest(cmd.OutOrStdout(), filepath.Base(dir), req, format)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+// printRequest writes req for a reader (text) or a program (json); either
+// way no control character reaches the terminal.
+func printRequest(w io.Writer, id string, req llm.Request, format string) error {
+	if format == "json" {
+		b, err := json.MarshalIndent(req, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode the request: %w", err)
+		}
+		_, err = fmt.Fprintln(w, redact.Visible(string(b)))
+		return err
+	}
+	where := "sent to " + req.Model
+	if req.Model == "offline" {
+		where = "answered by the offline responder; nothing left this machine"
+	}
+	var tools []string
+	for _, t := range req.Tools {
+		tools = append(tools, t.Name)
+	}
+	head := fmt.Sprintf("Last model request of session %s (%s): %d messages; tools offered: %s.\n\n",
+		id, where, len(req.Messages), orDash(strings.Join(tools, ", ")))
+	if _, err := io.WriteString(w, redact.Visible(head)); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, session.FormatRequest(req))
+	return err
 }
 
 // newVerifyCmd checks that a session's journal was not edited after it was
