@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -212,7 +211,7 @@ func loadOutput(title, path string) tea.Cmd {
 		if path == "" {
 			return outputMsg{title: title, err: errors.New("this result has no saved output")}
 		}
-		f, err := os.Open(path)
+		f, err := session.OpenOutput(path)
 		if err != nil {
 			return outputMsg{title: title, err: fmt.Errorf("open the output: %w", err)}
 		}

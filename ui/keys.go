@@ -19,9 +19,11 @@ type keyMap struct {
 
 	Approve, Always, Deny, Edit, Copy key.Binding
 	Open, Allowed, Revoke, Close      key.Binding
+	// Request shows the last model request, as sent.
+	Request key.Binding
 
 	// These only label the help bar.
-	Scroll, Page, PagerScroll, Match, DenyNow, RunEdit, Back key.Binding
+	Scroll, Page, PagerScroll, Match, DenyNow, RunEdit, Back, RequestShort key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -29,37 +31,39 @@ func newKeyMap() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return keyMap{
-		Up:          b("k/↑", "up", "k", "up"),
-		Down:        b("j/↓", "down", "j", "down"),
-		PageUp:      b("pgup", "page up", "pgup", "ctrl+u"),
-		PageDown:    b("pgdn", "page down", "pgdown", "ctrl+d"),
-		Top:         b("g", "top", "g", "home"),
-		Bottom:      b("G", "bottom", "G", "end"),
-		Search:      b("/", "search", "/"),
-		NextMatch:   b("enter/ctrl+n", "next match", "enter", "ctrl+n", "down"),
-		PrevMatch:   b("ctrl+p", "previous match", "ctrl+p", "up"),
-		Focus:       b("tab", "focus", "tab", "shift+tab"),
-		Cancel:      b("esc", "cancel", "esc"),
-		Export:      b("ctrl+e", "export", "ctrl+e"),
-		Quit:        b("ctrl+c ×2", "quit", "ctrl+c"),
-		Help:        b("?", "help", "?"),
-		Submit:      b("enter", "send", "enter"),
-		Approve:     b("y", "run once", "y"),
-		Always:      b("a", "always allow", "a"),
-		Deny:        b("n", "deny", "n"),
-		Edit:        b("e", "edit", "e"),
-		Copy:        b("c", "copy command", "c"),
-		Open:        b("o", "open output", "o"),
-		Allowed:     b("L", "always-allowed list", "L"),
-		Revoke:      b("x", "revoke", "x", "delete", "backspace"),
-		Close:       b("esc/q", "close", "esc", "q"),
-		Scroll:      b("j/k", "scroll", "j", "k"),
-		Page:        b("pgup/pgdn", "scroll", "pgup", "pgdown"),
-		PagerScroll: b("j/k pgup/pgdn g/G", "scroll", "j"),
-		Match:       b("n/N", "next/previous match", "n"),
-		DenyNow:     b("enter", "deny", "enter"),
-		RunEdit:     b("enter", "check and run the edited command", "enter"),
-		Back:        b("esc", "back to the card", "esc"),
+		Up:           b("k/↑", "up", "k", "up"),
+		Down:         b("j/↓", "down", "j", "down"),
+		PageUp:       b("pgup", "page up", "pgup", "ctrl+u"),
+		PageDown:     b("pgdn", "page down", "pgdown", "ctrl+d"),
+		Top:          b("g", "top", "g", "home"),
+		Bottom:       b("G", "bottom", "G", "end"),
+		Search:       b("/", "search", "/"),
+		NextMatch:    b("enter/ctrl+n", "next match", "enter", "ctrl+n", "down"),
+		PrevMatch:    b("ctrl+p", "previous match", "ctrl+p", "up"),
+		Focus:        b("tab", "focus", "tab", "shift+tab"),
+		Cancel:       b("esc", "cancel", "esc"),
+		Export:       b("ctrl+e", "export", "ctrl+e"),
+		Quit:         b("ctrl+c ×2", "quit", "ctrl+c"),
+		Help:         b("?", "help", "?"),
+		Submit:       b("enter", "send", "enter"),
+		Approve:      b("y", "run once", "y"),
+		Always:       b("a", "always allow", "a"),
+		Deny:         b("n", "deny", "n"),
+		Edit:         b("e", "edit", "e"),
+		Copy:         b("c", "copy command", "c"),
+		Open:         b("o", "open output", "o"),
+		Allowed:      b("L", "always-allowed list", "L"),
+		Request:      b("r", "last model request", "r"),
+		Revoke:       b("x", "revoke", "x", "delete", "backspace"),
+		Close:        b("esc/q", "close", "esc", "q"),
+		Scroll:       b("j/k", "scroll", "j", "k"),
+		Page:         b("pgup/pgdn", "scroll", "pgup", "pgdown"),
+		PagerScroll:  b("j/k pgup/pgdn g/G", "scroll", "j"),
+		Match:        b("n/N", "next/previous match", "n"),
+		DenyNow:      b("enter", "deny", "enter"),
+		RunEdit:      b("enter", "check and run the edited command", "enter"),
+		Back:         b("esc", "back to the card", "esc"),
+		RequestShort: b("r", "request", "r"),
 	}
 }
 
@@ -67,7 +71,7 @@ func newKeyMap() keyMap {
 func (k keyMap) fullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Search},
-		{k.Approve, k.Always, k.Deny, k.Edit, k.Copy, k.Open, k.Allowed},
+		{k.Approve, k.Always, k.Deny, k.Edit, k.Copy, k.Open, k.Allowed, k.Request},
 		{k.Focus, k.Submit, k.Cancel, k.Export, k.Help, k.Quit},
 	}
 }

@@ -21,7 +21,8 @@ type pager struct {
 	search  lineInput
 	finding bool
 	query   string
-	match   int // line of the current match, -1 when none
+	match   int  // line of the current match, -1 when none
+	words   bool // wrap at blanks (prose) rather than at the edge (output)
 }
 
 func newPager(title, text string) *pager {
@@ -38,6 +39,10 @@ func (p *pager) wrapTo(w int) {
 	for _, l := range p.raw {
 		if ansi.StringWidth(l) <= w {
 			p.lines = append(p.lines, l)
+			continue
+		}
+		if p.words {
+			p.lines = append(p.lines, strings.Split(ansi.Wrap(l, w, ""), "\n")...)
 			continue
 		}
 		p.lines = append(p.lines, strings.Split(ansi.Hardwrap(l, w, true), "\n")...)
@@ -68,6 +73,22 @@ func (m *Model) openOutput() tea.Cmd {
 	}
 	ev, _ := m.outputEvent(&m.tr.entries[best])
 	return loadOutput(commandLine(ev.Command), m.s.OutputPath(ev))
+}
+
+// openRequest shows the last model request, exactly as it was sent (or is
+// being sent), in the pager. The session rebuilds it from the journal.
+func (m *Model) openRequest() {
+	req, ok := m.s.LastRequest()
+	if !ok {
+		m.setFlash("Nothing has been sent to the model yet.", false)
+		return
+	}
+	title := fmt.Sprintf("Last model request, as sent to %s (%d messages)", req.Model, len(req.Messages))
+	if req.Model == "offline" {
+		title = "Last model request (offline: nothing left this machine)"
+	}
+	m.pager = newPager(title, clean(session.FormatRequest(req)))
+	m.pager.words = true
 }
 
 // outputEvent returns the event of e that has a saved output.

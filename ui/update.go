@@ -238,6 +238,8 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return m.copyCommand()
 	case key.Matches(msg, m.keys.Allowed):
 		m.openAllowed()
+	case key.Matches(msg, m.keys.Request):
+		m.openRequest()
 	case key.Matches(msg, m.keys.Submit):
 		m.setFocus(focusInput)
 	}

@@ -207,6 +207,10 @@ func (m *Model) statusView(w int) string {
 	return st.Dim.Render(truncate(hint, w))
 }
 
+// requestHintWidth is the narrowest screen whose help bar names the
+// request key beside search without cutting off quit; ? always lists it.
+const requestHintWidth = 90
+
 // shortHelp is the help bar for the current state.
 func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
@@ -225,9 +229,11 @@ func (m *Model) shortHelp() []key.Binding {
 	case m.focus == focusInput:
 		b = []key.Binding{k.Submit, k.Focus, k.Page, k.Export, k.Quit}
 	case m.card != nil:
-		b = []key.Binding{k.Focus, k.Scroll, k.Open, k.Help, k.Quit}
-	default:
+		b = []key.Binding{k.Focus, k.Scroll, k.Open, k.RequestShort, k.Help, k.Quit}
+	case m.width < requestHintWidth:
 		b = []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.Help, k.Quit}
+	default:
+		b = []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.RequestShort, k.Help, k.Quit}
 	}
 	return b
 }

@@ -292,6 +292,7 @@ func TestGolden(t *testing.T) {
 		}},
 		{"help", 80, 24, func(h *harness) { h.key("tab"); h.key("?") }},
 		{"pager", 80, 24, func(h *harness) { h.key("enter"); h.key("tab"); h.wait(armDelay); h.key("y"); h.key("o") }},
+		{"idle", 100, 30, func(h *harness) { h.key("tab") }},
 	}
 	for _, s := range shots {
 		name := fmt.Sprintf("%s-%dx%d", s.name, s.w, s.h)
