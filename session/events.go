@@ -30,7 +30,7 @@ const (
 	KindReport    Kind = "report"    // Text (report markdown), Findings, Title
 	KindOperator  Kind = "operator"  // Text typed by the operator (redacted)
 	KindAssistant Kind = "assistant" // Text written by the model, Usage
-	KindProposal  Kind = "proposal"  // CallID, Tool, Args, Text (line as proposed), Command, Reason, Risk
+	KindProposal  Kind = "proposal"  // CallID, Tool, Args, Text (line as proposed), Command, Reason, Risk; Client for an agent's call
 	KindDecision  Kind = "decision"  // CallID, Decision, Reason (deny reason), Command (edited line)
 	KindResult    Kind = "result"    // CallID, Status, Command, Output, OutputSHA, Summary, ModelView, Reason
 	KindFix       Kind = "fix"       // CallID, Command, Reason: a change proposed for a human to apply
@@ -96,6 +96,7 @@ type Event struct {
 	Text      string          `json:"text,omitempty"`
 	CallID    string          `json:"callId,omitempty"`
 	Tool      string          `json:"tool,omitempty"`     // proposal: the tool the model called
+	Client    string          `json:"client,omitempty"`   // proposal, decision: the external agent that made the call (Session.Agent); "" for the model
 	Args      string          `json:"args,omitempty"`     // proposal: the raw JSON arguments (redacted)
 	Command   string          `json:"command,omitempty"`  // canonical command line, as kube.Action.String() prints it
 	Reason    string          `json:"reason,omitempty"`   // model's reason, deny reason, refusal reason

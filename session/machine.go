@@ -247,7 +247,7 @@ func (s *Session) ModelReplied(r llm.Reply) (Step, error) {
 	}
 	var mine []*call
 	for i, tc := range msg.ToolCalls {
-		c, err := s.propose(tc, i, mine)
+		c, err := s.propose(tc, i, mine, "")
 		if err != nil {
 			return s.Next(), fmt.Errorf("record proposal: %w", err)
 		}
@@ -257,12 +257,13 @@ func (s *Session) ModelReplied(r llm.Reply) (Step, error) {
 }
 
 // propose journals one tool call and answers it at once when it cannot run.
-func (s *Session) propose(tc llm.ToolCall, i int, earlier []*call) (*call, error) {
+// client names the external agent that made the call, "" for the model.
+func (s *Session) propose(tc llm.ToolCall, i int, earlier []*call, client string) (*call, error) {
 	id := tc.ID
 	if _, used := s.st.calls[id]; used || id == "" || len(id) > 128 || redact.Strip(id) != id {
 		id = fmt.Sprintf("kr_%d_%d", s.j.seq+1, i)
 	}
-	p := Event{Kind: KindProposal, CallID: id, Tool: s.redact(tc.Name), Args: s.redactJSON(tc.Arguments)}
+	p := Event{Kind: KindProposal, CallID: id, Tool: s.redact(tc.Name), Args: s.redactJSON(tc.Arguments), Client: client}
 	var args kubectlArgs
 	var refusal string
 	switch {

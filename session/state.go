@@ -17,6 +17,7 @@ type call struct {
 	edited   *kube.Action // the operator's line when decision is Edited
 	result   *Event       // the answer, nil while pending
 	late     bool         // a finished run arrived after the call was answered
+	agent    bool         // an external agent made the call (Session.Agent), not the model
 }
 
 // run returns the action that runs for the call.
@@ -133,7 +134,7 @@ func (st *state) apply(e Event) error {
 		if _, dup := st.calls[e.CallID]; dup || e.CallID == "" {
 			return fmt.Errorf("proposal with a missing or reused call id %q", e.CallID)
 		}
-		c := &call{id: e.CallID, prop: e}
+		c := &call{id: e.CallID, prop: e, agent: e.Client != ""}
 		if e.Tool == toolName {
 			c.action, _ = kube.Parse(e.Text)
 		}
@@ -164,6 +165,11 @@ func (st *state) apply(e Event) error {
 		}
 		ev := e
 		c.result = &ev
+		if c.agent {
+			// An agent reads every answer itself and owes the model nothing:
+			// what it asks again runs again.
+			break
+		}
 		if e.Status == Ran {
 			st.ran[e.Command] = e.Time
 		}

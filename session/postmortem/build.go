@@ -95,7 +95,7 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 			case session.Interjected:
 				add(EntryInterjection, proposals[e.CallID].Command, l.interjected())
 			default:
-				add(EntryApproval, proposals[e.CallID].Command, l.approved(e.Decision))
+				add(EntryApproval, proposals[e.CallID].Command, l.approved(e))
 			}
 		case session.KindResult:
 			cmd := e.Command

@@ -25,6 +25,7 @@ type labels struct {
 	interjectedS, approvedF, alwaysS, autoS, resultF, fixF, resolvedS string
 	investigationF, phaseF, lateF, statusF                            string
 	operatorF, assistantF, noteF, errorF, rootCauseF, approvedS       string
+	agentCalledF, agentRanF                                           string
 
 	// words translates the journal's fixed words (risks, statuses, phases,
 	// urgencies); words not in it are shown as they are.
@@ -93,6 +94,8 @@ var en = labels{
 	errorF:         "Error: %s",
 	rootCauseF:     "Root cause stated: %s",
 	approvedS:      "Operator approved",
+	agentCalledF:   "Agent %s called `%s` (%s): %s",
+	agentRanF:      "Run at the call of agent %s",
 }
 
 var ja = labels{
@@ -142,6 +145,8 @@ var ja = labels{
 	errorF:         "エラー: %s",
 	rootCauseF:     "根本原因の記録: %s",
 	approvedS:      "オペレーターが承認",
+	agentCalledF:   "エージェント %s が `%s` を呼び出し (%s): %s",
+	agentRanF:      "エージェント %s の呼び出しで実行",
 	words: map[string]string{
 		"read-only": "読み取り専用", "sensitive": "機密情報を含む読み取り", "mutating": "変更系", "refused": "拒否",
 		"ran": "実行", "failed": "失敗", "denied": "却下", "not-executed": "ポリシーにより未実行",
@@ -166,6 +171,9 @@ func (l labels) started(m session.Meta) string {
 func (l labels) reportMade(title string) string { return fmt.Sprintf(l.reportF, title) }
 
 func (l labels) proposed(e session.Event) string {
+	if e.Client != "" {
+		return fmt.Sprintf(l.agentCalledF, e.Client, display(e.Command), l.word(e.Risk), e.Reason)
+	}
 	return fmt.Sprintf(l.proposedF, display(e.Command), l.word(e.Risk), e.Reason)
 }
 
@@ -179,8 +187,11 @@ func (l labels) denied(reason string) string {
 func (l labels) edited(cmd string) string { return fmt.Sprintf(l.editedF, display(cmd)) }
 func (l labels) interjected() string      { return l.interjectedS }
 
-func (l labels) approved(d session.Decision) string {
-	switch d {
+func (l labels) approved(e session.Event) string {
+	if e.Client != "" {
+		return fmt.Sprintf(l.agentRanF, e.Client)
+	}
+	switch e.Decision {
 	case session.Always:
 		return fmt.Sprintf(l.approvedF, l.alwaysS)
 	case session.Auto:
