@@ -84,6 +84,7 @@ func newRootCmd() *cobra.Command {
 		newExportCmd(o),
 		newSnapshotCmd(o),
 		newWatchCmd(o),
+		newMCPCmd(o),
 	)
 	return root
 }

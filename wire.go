@@ -74,15 +74,21 @@ func openSource(ctx context.Context, o *rootOptions) (*source, error) {
 		},
 		runner: exec,
 		gather: func(ctx context.Context) (*triage.Facts, error) {
-			ctx, cancel := context.WithTimeout(ctx, gatherTimeout)
-			defer cancel()
-			cs, err := listClient(conn)
-			if err != nil {
-				return nil, err
-			}
-			return triage.Gather(ctx, cs, triage.Options{Namespace: ns})
+			return gatherIn(ctx, conn, ns)
 		},
 	}, nil
+}
+
+// gatherIn gathers the facts of one namespace of a live cluster, or of all
+// when ns is "", within gatherTimeout.
+func gatherIn(ctx context.Context, conn *kube.Conn, ns string) (*triage.Facts, error) {
+	ctx, cancel := context.WithTimeout(ctx, gatherTimeout)
+	defer cancel()
+	cs, err := listClient(conn)
+	if err != nil {
+		return nil, err
+	}
+	return triage.Gather(ctx, cs, triage.Options{Namespace: ns})
 }
 
 // listClient returns a clientset for gathering: protobuf lists thousands of
