@@ -2,7 +2,7 @@
 GO ?= go
 CLUSTER_DIR := $(CURDIR)/.cluster
 
-.PHONY: build test test-unit vet lint controlplane alertmanager cluster cluster-down bench demo
+.PHONY: build test test-unit vet lint controlplane alertmanager mcp-ts cluster cluster-down bench demo
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
@@ -13,7 +13,7 @@ build:
 # Unit and end-to-end tests; the end-to-end tests start real control planes
 # (the binary is built once into a cache, 7-15 minutes the first time). One package
 # at a time: each starts its own control plane, and two at once on 2 cores starve them.
-test: vet controlplane alertmanager
+test: vet controlplane alertmanager mcp-ts
 	$(GO) test -count=1 -p 1 -timeout 60m ./...
 
 test-unit:
@@ -32,6 +32,10 @@ controlplane:
 # Builds Alertmanager and amtool for the watch e2e test unless cached.
 alertmanager:
 	@if [ "$${KUBERESPONDER_E2E:-1}" != 0 ]; then e2e/alertmanager/build.sh >/dev/null; fi
+
+# The MCP TypeScript SDK's client for the end-to-end MCP test (skipped with KUBERESPONDER_E2E=0).
+mcp-ts:
+	@if [ "$${KUBERESPONDER_E2E:-1}" != 0 ] && [ ! -d e2e/mcp-ts/node_modules ]; then npm ci --prefix e2e/mcp-ts --no-audit --no-fund; fi
 
 cluster:
 	@e2e/cluster/cluster.sh up $(CLUSTER_DIR)

@@ -5,6 +5,8 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -35,7 +37,11 @@ var (
 func binary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir := filepath.Join(os.TempDir(), "kuberesponder-e2e-bin")
+		// One directory per checkout: test binaries of two working trees
+		// must not run each other's build.
+		wd, _ := os.Getwd()
+		sum := sha256.Sum256([]byte(wd))
+		dir := filepath.Join(os.TempDir(), "kuberesponder-e2e-bin-"+hex.EncodeToString(sum[:4]))
 		if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
 			return
 		}
