@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -159,6 +160,15 @@ func postError(what string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	// Dial and lookup errors name the host: keep only what happened.
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &dns):
+		err = fmt.Errorf("lookup: %s", dns.Err)
+	case errors.As(err, &op):
+		err = fmt.Errorf("%s: %w", op.Op, op.Err)
 	}
 	return &RetryError{Err: fmt.Errorf("post to %s: %w", what, err)}
 }
