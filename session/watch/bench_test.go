@@ -122,7 +122,7 @@ func BenchmarkWatchLargeCluster(b *testing.B) {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "team-01", Name: name, CreationTimestamp: metav1.NewTime(start.Add(-time.Minute))},
 			Spec: corev1.PodSpec{NodeName: "node-01", Containers: []corev1.Container{{Name: "app", Image: "nginx:1.27"}}},
 			Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "app", RestartCount: 5,
-				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 5m0s restarting failed container"}},
+				State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 5m0s restarting failed container"}},
 				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error"}}}}}}
 		if _, err := cs.CoreV1().Pods("team-01").Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
