@@ -93,6 +93,10 @@ func cpuTime() time.Duration {
 // failing pod to its delivery.
 func BenchmarkWatchLargeCluster(b *testing.B) {
 	cs := fake.NewClientset(largeCluster()...)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	heap0 := ms.HeapAlloc // the fake API server's copy
 	out := make(firingCh, 16)
 	w, err := New(Config{Client: cs, Settle: benchSettle, ResolveAfter: time.Hour, IgnoreExisting: true,
 		StateDir: b.TempDir(), Out: out, Metrics: NewMetrics(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -108,6 +112,8 @@ func BenchmarkWatchLargeCluster(b *testing.B) {
 	time.Sleep(2 * time.Second) // the first evaluation
 	runtime.GC()
 	steady := rss()
+	runtime.ReadMemStats(&ms)
+	watcherHeap := int64(ms.HeapAlloc) - int64(heap0)
 
 	idle := 30 * time.Second // one full periodic evaluation (Every) inside it
 	c0 := cpuTime()
@@ -139,10 +145,11 @@ func BenchmarkWatchLargeCluster(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(steady)/(1<<20), "RSS-MB")
+	b.ReportMetric(float64(watcherHeap)/(1<<20), "watcher-heap-MB")
 	b.ReportMetric(cpu*100, "idle-CPU-%")
 	b.ReportMetric(worst.Seconds(), "worst-latency-s")
-	b.Logf("RSS %d MB (watcher and the fake API server's copy), idle CPU %.2f%% of a core over %s, worst latency %s (settle %s)",
-		steady>>20, cpu*100, idle, worst.Round(time.Millisecond), benchSettle)
+	b.Logf("RSS %d MB (watcher and the fake API server's copy; the watcher's own live heap %d MB), idle CPU %.2f%% of a core over %s, worst latency %s (settle %s)",
+		steady>>20, watcherHeap>>20, cpu*100, idle, worst.Round(time.Millisecond), benchSettle)
 	if steady > targetRSSBytes {
 		b.Errorf("RSS at steady state %d MB, target %d MB", steady>>20, targetRSSBytes>>20)
 	}
