@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/kube/redact"
 	"github.com/kuberesponder/kuberesponder/kube/snapshot"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
@@ -229,7 +230,7 @@ func openSession(o *rootOptions, meta session.Meta) (*session.Session, error) {
 // exporter writes the session's postmortem next to its journal.
 func exporter(s *session.Session, model llm.Client, o *rootOptions) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		x := postmortem.Exporter{Model: model, ModelName: o.model}
+		x := postmortem.Exporter{Model: model, ModelName: o.model, Redactor: redact.StripRedactor{R: redact.New()}}
 		src, err := postmortem.ReadDir(s.Dir())
 		if err != nil {
 			return "", err

@@ -239,7 +239,7 @@ func (w *walker) field(key string, v any) any {
 		if t == "" {
 			return t
 		}
-		switch FieldName(key) {
+		switch w.nameKind(key) {
 		case Secret:
 			if !trivial(t) {
 				w.n++
@@ -283,7 +283,7 @@ func (w *walker) field(key string, v any) any {
 			}
 			if s, ok := c.(string); ok {
 				switch {
-				case FieldName(key) == Secret && !trivial(s):
+				case w.nameKind(key) == Secret && !trivial(s):
 					t[i] = Mark
 					w.n++
 				case w.deep:
@@ -294,6 +294,16 @@ func (w *walker) field(key string, v any) any {
 		return t
 	}
 	return v
+}
+
+// nameKind judges a field's name: inside documents (ConfigMap values,
+// annotations) a lone "key" holds a key, as in a JWKS; in Kubernetes
+// objects it names a map key or a label and holds no secret.
+func (w *walker) nameKind(key string) NameKind {
+	if w.deep {
+		return Name(key)
+	}
+	return FieldName(key)
 }
 
 // env redacts the values of a container's environment by the variable's

@@ -170,8 +170,8 @@ func (w *walker) yamlNode(n *yaml.Node, key string, all bool) {
 	case yaml.ScalarNode:
 		switch {
 		case n.Tag == "!!null" || n.Tag == "!!bool":
-		case all || FieldName(key) == Secret && !trivial(n.Value) ||
-			FieldName(key) == Reference && !ReferenceValue(n.Value):
+		case all || w.nameKind(key) == Secret && !trivial(n.Value) ||
+			w.nameKind(key) == Reference && !ReferenceValue(n.Value):
 			w.markNode(n)
 		case w.deep && n.Tag == "!!str":
 			if red := w.text(n.Value); red != n.Value {
