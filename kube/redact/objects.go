@@ -239,6 +239,9 @@ func (w *walker) field(key string, v any) any {
 		if t == "" {
 			return t
 		}
+		if key == "message" || key == "note" {
+			return w.text(t) // events, conditions, termination messages
+		}
 		switch w.nameKind(key) {
 		case Secret:
 			if !trivial(t) {
