@@ -1,3 +1,6 @@
+// These tests run after e2e_test.go's seed report (files are taken in name
+// order): their pods stay on the shared nodes and would change its requests.
+
 package triage_test
 
 import (
