@@ -6,56 +6,6 @@ import (
 	"unicode/utf8"
 )
 
-// Strip removes from text everything a terminal would act on rather than
-// print: ANSI CSI, OSC (titles, hyperlinks, clipboard writes), DCS and the
-// other escape sequences, C0 control characters but newline and tab, DEL,
-// C1 controls (the 8-bit CSI U+009B and OSC U+009D with what follows them)
-// and bidirectional overrides, embeddings, isolates and marks. A CR that is
-// not part of CRLF is dropped; CRLF becomes LF; invalid UTF-8 becomes U+FFFD.
-//
-// Terminal shows a lone control character escaped (\x07) so that a reader
-// sees something was there; Strip removes it, so that its result is valid
-// wherever the input was: inside a JSON document, a Markdown file or a
-// command line shown to the operator.
-func Strip(s string) string {
-	if stripped(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == 0x1b:
-				i = skipEscape(s, i)
-				continue
-			case c == '\n' || c == '\t' || c >= 0x20 && c < 0x7f:
-				b.WriteByte(c)
-			}
-			i++ // other C0 controls, CR and DEL are dropped
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteRune(utf8.RuneError)
-		case r == 0x9b: // C1 CSI
-			i = skipCSI(s, i+size)
-			continue
-		case r == 0x9d || r == 0x90 || r == 0x98 || r == 0x9e || r == 0x9f: // C1 OSC, DCS, SOS, PM, APC
-			i = skipString(s, i+size)
-			continue
-		case r >= 0x80 && r <= 0x9f, bidi(r):
-			// dropped
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
 // bidi reports whether r changes the direction of the text around it.
 func bidi(r rune) bool {
 	return r == 0x061c || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069

@@ -8,67 +8,76 @@ import (
 
 // Terminal makes text from the cluster safe to print: ANSI CSI and OSC
 // sequences (colours, cursor moves, titles, hyperlinks, clipboard writes)
-// are removed, other control characters and bidirectional overrides are
-// shown escaped (\x07, \u202e), carriage returns that would overwrite a line
-// are escaped, and invalid UTF-8 becomes U+FFFD. Newlines and tabs stay.
+// and the other escape sequences are removed; other control characters,
+// carriage returns that would overwrite a line and bidirectional marks are
+// shown escaped (\x07, \r, \u202e), so a reader sees something was there;
+// invalid UTF-8 becomes U+FFFD. Newlines and tabs stay.
 func Terminal(s string) string {
-	if safe(s) {
+	if stripped(s) {
 		return s
 	}
+	return scan(s, escapeLone)
+}
+
+// Strip removes from text everything a terminal would act on rather than
+// print: the sequences Terminal removes, and the lone control characters
+// and bidirectional marks it escapes. CRLF becomes LF; invalid UTF-8
+// becomes U+FFFD. Its result is valid wherever the input was: inside a
+// JSON document, a Markdown file or a command line shown to the operator.
+func Strip(s string) string {
+	if stripped(s) {
+		return s
+	}
+	return scan(s, nil)
+}
+
+// scan removes escape sequences (ESC and the 8-bit CSI, OSC, DCS, SOS, PM
+// and APC with what follows them) and hands every other character a
+// terminal would act on (C0 controls but newline and tab, a CR outside
+// CRLF, DEL, C1 controls, bidirectional marks) to lone, which writes what
+// stands for it; a nil lone drops them.
+func scan(s string, lone func(*strings.Builder, rune)) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
-		c := s[i]
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
 		switch {
-		case c == 0x1b:
+		case r == 0x1b:
 			i = skipEscape(s, i)
 			continue
-		case c == '\r':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				i++ // CRLF is a line end
-				continue
-			}
-			b.WriteString(`\r`)
-		case c == '\n' || c == '\t':
-			b.WriteByte(c)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		case c < utf8.RuneSelf:
-			b.WriteByte(c)
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			switch {
-			case r == utf8.RuneError && size == 1:
-				b.WriteRune(utf8.RuneError)
-			case r == 0x9b: // C1 CSI
-				i = skipCSI(s, i+size)
-				continue
-			case r == 0x9d: // C1 OSC
-				i = skipString(s, i+size)
-				continue
-			case r >= 0x80 && r <= 0x9f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-				fmt.Fprintf(&b, `\u%04x`, r)
-			default:
-				b.WriteString(s[i : i+size])
-			}
-			i += size
+		case r == 0x9b: // C1 CSI
+			i = skipCSI(s, i+size)
 			continue
+		case r == 0x9d || r == 0x90 || r == 0x98 || r == 0x9e || r == 0x9f: // C1 OSC, DCS, SOS, PM, APC
+			i = skipString(s, i+size)
+			continue
+		case r == '\r' && i+1 < len(s) && s[i+1] == '\n':
+			// CRLF is a line end: the LF follows
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\n' || r == '\t' || r >= 0x20 && r < 0x7f || r > 0x9f && !bidi(r):
+			b.WriteString(s[i : i+size])
+		case lone != nil:
+			lone(&b, r)
 		}
-		i++
+		i += size
 	}
 	return b.String()
 }
 
-// safe reports whether s needs no change: printable ASCII, newlines and
-// tabs only.
-func safe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x7f || c < 0x20 && c != '\n' && c != '\t' {
-			return false
-		}
+// escapeLone writes a lone control character as an escape a reader sees.
+func escapeLone(b *strings.Builder, r rune) {
+	switch {
+	case r == '\r':
+		b.WriteString(`\r`)
+	case r < 0x80:
+		fmt.Fprintf(b, `\x%02x`, r)
+	default:
+		fmt.Fprintf(b, `\u%04x`, r)
 	}
-	return true
 }
 
 // skipEscape returns the index after the escape sequence starting at i.
