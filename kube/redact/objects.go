@@ -47,9 +47,6 @@ func (w *walker) object(obj map[string]any, kind string) {
 	if k, ok := obj["kind"].(string); ok && k != "" {
 		kind = k
 	}
-	if meta, ok := obj["metadata"].(map[string]any); ok {
-		w.metadata(meta)
-	}
 	switch {
 	case kind == "Secret":
 		w.secretData(obj, "data", true)
@@ -88,7 +85,7 @@ func (w *walker) object(obj map[string]any, kind string) {
 	}
 	for k, v := range obj {
 		switch k {
-		case "metadata", "items", "kind", "apiVersion":
+		case "items", "kind", "apiVersion":
 			continue
 		case "data", "stringData", "binaryData":
 			if kind == "Secret" || kind == "ConfigMap" {
@@ -99,12 +96,9 @@ func (w *walker) object(obj map[string]any, kind string) {
 	}
 }
 
-// metadata redacts annotations; labels are short names and are kept.
-func (w *walker) metadata(meta map[string]any) {
-	ann, ok := meta["annotations"].(map[string]any)
-	if !ok {
-		return
-	}
+// annotations redacts annotation values, the last-applied configuration
+// as the object it holds and the others like ConfigMap values.
+func (w *walker) annotations(ann map[string]any) {
 	for k, v := range ann {
 		s, ok := v.(string)
 		if !ok {
@@ -126,14 +120,13 @@ func (w *walker) lastApplied(s string) string {
 	if !ok || !isObj {
 		return w.value(lastAppliedKey, s)
 	}
-	before := w.n
 	nested := &walker{r: w.r}
 	nested.object(obj, "")
 	nested.sizeOnly(obj)
 	if nested.n == 0 {
 		return s
 	}
-	w.n = before + nested.n
+	w.n += nested.n
 	out, err := encodeJSON(obj, false)
 	if err != nil {
 		w.n++
@@ -234,6 +227,10 @@ func (w *walker) configData(obj map[string]any) {
 
 // field redacts the value of a field named key anywhere in an object.
 func (w *walker) field(key string, v any) any {
+	switch key {
+	case "labels", "matchLabels", "nodeSelector", "managedFields":
+		return v // names and field paths, never values
+	}
 	switch t := v.(type) {
 	case string:
 		if t == "" {
@@ -261,7 +258,7 @@ func (w *walker) field(key string, v any) any {
 		return t
 	case map[string]any:
 		if key == "annotations" {
-			w.metadata(map[string]any{"annotations": t})
+			w.annotations(t)
 			return t
 		}
 		for k, c := range t {

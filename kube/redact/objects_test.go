@@ -66,9 +66,9 @@ func TestObject(t *testing.T) {
 		},
 		{
 			name: "workload template and custom resource fields",
-			obj:  `{"kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":3,"selector":{"matchExpressions":[{"key":"app","operator":"In","values":["web"]}]},"template":{"metadata":{"annotations":{"vault/token":"tpl-canary"}},"spec":{"containers":[{"name":"c","env":[{"name":"API_TOKEN","value":"dep-canary"}]}]}}}}`,
+			obj:  `{"kind":"Deployment","metadata":{"name":"d","labels":{"secret":"Shop-Db1"}},"spec":{"replicas":3,"selector":{"matchExpressions":[{"key":"app","operator":"In","values":["web"]}]},"template":{"metadata":{"annotations":{"vault/token":"tpl-canary"}},"spec":{"containers":[{"name":"c","env":[{"name":"API_TOKEN","value":"dep-canary"}]}]}}}}`,
 			gone: []string{"tpl-canary", "dep-canary"},
-			kept: []string{"key: app", "replicas: 3", "- web"},
+			kept: []string{"key: app", "replicas: 3", "- web", "secret: Shop-Db1"},
 		},
 		{
 			name: "custom resource with secret fields",
