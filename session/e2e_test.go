@@ -50,11 +50,20 @@ func seedSession(t *testing.T, c *kubetest.Cluster) (*Session, *kube.Executor, t
 	if top.Rule != "scheduling/insufficient-memory" || top.Object.Kind != "Pod" || !strings.HasPrefix(top.Object.Name, "nginx-with-10gi-") {
 		t.Fatalf("top finding %s on %s, want insufficient memory on a nginx-with-10gi pod", top.Rule, top.Object)
 	}
+	s, exec := reportedSession(t, c, ns, report)
+	return s, exec, top
+}
+
+// reportedSession opens an offline session in a temporary directory whose
+// first response is report, and an executor on namespace ns as the
+// read-only user.
+func reportedSession(t *testing.T, c *kubetest.Cluster, ns string, report triage.Report) (*Session, *kube.Executor) {
+	t.Helper()
 	js, err := report.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(t.TempDir()+"/seed", Meta{Context: "kubetest", Namespace: ns, Model: "offline", Lang: "en"}, Options{})
+	s, err := New(t.TempDir()+"/s", Meta{Context: "kubetest", Namespace: ns, Model: "offline", Lang: "en"}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +75,7 @@ func seedSession(t *testing.T, c *kubetest.Cluster) (*Session, *kube.Executor, t
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, exec, top
+	return s, exec
 }
 
 // countingRunner counts the actions it runs.

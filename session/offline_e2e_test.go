@@ -9,7 +9,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 )
@@ -67,22 +66,7 @@ func TestOfflineContainerIncidents(t *testing.T) {
 				case <-time.After(500 * time.Millisecond):
 				}
 			}
-			js, err := report.JSON()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := New(t.TempDir()+"/s", Meta{Context: "kubetest", Namespace: ns, Model: "offline", Lang: "en"}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.Report(FirstResponse{Markdown: report.Markdown("en"), Findings: js}); err != nil {
-				t.Fatal(err)
-			}
-			exec, err := kube.NewExecutor(c.ReadOnlyConfig, kube.ExecOptions{Namespace: ns})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, exec := reportedSession(t, c, ns, report)
 			mark, err := c.AuditMark()
 			if err != nil {
 				t.Fatal(err)
