@@ -209,16 +209,7 @@ web-1   1/1     Running   0          5m`,
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, n := r.Redact(tt.in)
-			for _, g := range tt.gone {
-				if strings.Contains(out, g) {
-					t.Errorf("output still holds %q:\n%s", g, out)
-				}
-			}
-			for _, k := range tt.kept {
-				if !strings.Contains(out, k) {
-					t.Errorf("output lost %q:\n%s", k, out)
-				}
-			}
+			checkGoneKept(t, out, tt.gone, tt.kept)
 			if n < tt.count || len(tt.gone) > 0 && n == 0 {
 				t.Errorf("count = %d, want at least %d", n, max(tt.count, 1))
 			}
@@ -297,5 +288,21 @@ func BenchmarkRedact(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		r.Redact(text)
+	}
+}
+
+// checkGoneKept fails t for every string of gone that out still holds and
+// every string of kept it lost.
+func checkGoneKept(t *testing.T, out string, gone, kept []string) {
+	t.Helper()
+	for _, g := range gone {
+		if strings.Contains(out, g) {
+			t.Errorf("output still holds %q:\n%s", g, out)
+		}
+	}
+	for _, k := range kept {
+		if !strings.Contains(out, k) {
+			t.Errorf("output lost %q:\n%s", k, out)
+		}
 	}
 }
