@@ -96,6 +96,23 @@ func TestAnalyze(t *testing.T) {
 			ownedPod("a", corev1.PodPending, "", unschedulable("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: ..."))),
 			rule: "scheduling/untolerated-taint", object: "Pod shop/web-5d8f7c9b6a-a", urgency: Critical,
 			evidence: []string{"pod tolerations: <none>"}},
+		{name: "a taint on a node the selector excludes explains nothing", objs: append(withDeployment("shop", "web", 1, 0,
+			ownedPod("a", corev1.PodPending, "", unschedulable("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: ..."),
+				func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disktype": "ssd"} })),
+			node("tainted", true, func(n *corev1.Node) {
+				n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}}
+			})),
+			rule: "scheduling/node-selector-mismatch", object: "Pod shop/web-5d8f7c9b6a-a", urgency: Critical,
+			evidence: []string{"pod nodeSelector disktype=ssd"}},
+		{name: "a taint on a node the selector matches still comes first", objs: append(withDeployment("shop", "web", 1, 0,
+			ownedPod("a", corev1.PodPending, "", unschedulable("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: ..."),
+				func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disktype": "ssd"} })),
+			node("tainted", true, func(n *corev1.Node) {
+				n.Labels["disktype"] = "ssd"
+				n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}}
+			})),
+			rule: "scheduling/untolerated-taint", object: "Pod shop/web-5d8f7c9b6a-a", urgency: Critical,
+			evidence: []string{"node tainted taints: dedicated=db:NoSchedule"}},
 		{name: "host port conflict", objs: withDeployment("shop", "web", 1, 0,
 			ownedPod("a", corev1.PodPending, "", unschedulable("0/2 nodes are available: 2 node(s) didn't have free ports for the requested pod ports."),
 				func(p *corev1.Pod) {

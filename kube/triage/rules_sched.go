@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 )
 
 // maxNodeLines bounds the per-node evidence lines of one finding.
@@ -15,7 +16,7 @@ const maxNodeLines = 12
 // schedulingRule builds the finding of a pod the scheduler could not place,
 // from the scheduler's message (event or pod condition) and the node facts.
 func (x *index) schedulingRule(p *corev1.Pod, ref ObjectRef, text string, ev []msg) *draft {
-	items := parseScheduling(text)
+	items := x.taintsBehindSelector(p, parseScheduling(text))
 	rule := "scheduling/unschedulable"
 	if len(items) > 0 {
 		rule = schedRule(items[0].reason)
@@ -51,6 +52,56 @@ func (x *index) schedulingRule(p *corev1.Pod, ref ObjectRef, text string, ev []m
 		d.actions = append(d.actions, "kubectl describe node "+strings.Join(names, " "))
 	}
 	return d
+}
+
+// taintsBehindSelector moves a taint reason after the selector reason when
+// every node whose taint the pod does not tolerate also fails the pod's node
+// selector or required affinity: the scheduler reports a node's first failing
+// filter, and the taint filter runs before the affinity filter, so such a node
+// says "untolerated taint" although the pod was never meant for it.
+func (x *index) taintsBehindSelector(p *corev1.Pod, items []schedItem) []schedItem {
+	ti, si := -1, -1
+	for i, it := range items {
+		switch schedRule(it.reason) {
+		case "scheduling/untolerated-taint":
+			if ti < 0 {
+				ti = i
+			}
+		case "scheduling/node-selector-mismatch":
+			if si < 0 {
+				si = i
+			}
+		}
+	}
+	if ti < 0 || si < 0 || si < ti {
+		return items
+	}
+	affinity, tainted := nodeaffinity.GetRequiredNodeAffinity(p), 0
+	for _, nf := range x.f.Nodes {
+		if !x.untolerated(p, &nf.Node) {
+			continue
+		}
+		tainted++
+		if ok, err := affinity.Match(&nf.Node); err != nil || ok {
+			return items
+		}
+	}
+	if tainted == 0 {
+		return items // the facts cannot tell: keep the scheduler's order
+	}
+	out := append([]schedItem{items[si]}, items[:si]...)
+	return append(out, items[si+1:]...)
+}
+
+// untolerated reports whether the node has a scheduling taint the pod does
+// not tolerate.
+func (x *index) untolerated(p *corev1.Pod, n *corev1.Node) bool {
+	for _, t := range n.Spec.Taints {
+		if t.Effect != corev1.TaintEffectPreferNoSchedule && !tolerated(p, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // schedDetail returns the cause, evidence and fixes of one scheduling rule.
