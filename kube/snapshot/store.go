@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kuberesponder/kuberesponder/kube"
 )
 
 // kind describes one resource a snapshot can hold.
@@ -40,24 +42,31 @@ func (k kind) gvk() schema.GroupVersionKind {
 // builtin lists the captured kinds; discovery, when present, takes precedence
 // in resolving names, but objects are kept only for these.
 var builtin = []kind{
-	{"namespaces", "", "v1", "Namespace", false, []string{"ns"}},
-	{"nodes", "", "v1", "Node", false, []string{"no"}},
-	{"pods", "", "v1", "Pod", true, []string{"po"}},
-	{"events", "", "v1", "Event", true, []string{"ev"}},
-	{"services", "", "v1", "Service", true, []string{"svc"}},
-	{"endpointslices", "discovery.k8s.io", "v1", "EndpointSlice", true, nil},
-	{"persistentvolumeclaims", "", "v1", "PersistentVolumeClaim", true, []string{"pvc"}},
-	{"persistentvolumes", "", "v1", "PersistentVolume", false, []string{"pv"}},
-	{"storageclasses", "storage.k8s.io", "v1", "StorageClass", false, []string{"sc"}},
-	{"configmaps", "", "v1", "ConfigMap", true, []string{"cm"}},
-	{"secrets", "", "v1", "Secret", true, nil},
-	{"resourcequotas", "", "v1", "ResourceQuota", true, []string{"quota"}},
-	{"limitranges", "", "v1", "LimitRange", true, []string{"limits"}},
-	{"deployments", "apps", "v1", "Deployment", true, []string{"deploy"}},
-	{"replicasets", "apps", "v1", "ReplicaSet", true, []string{"rs"}},
-	{"statefulsets", "apps", "v1", "StatefulSet", true, []string{"sts"}},
-	{"daemonsets", "apps", "v1", "DaemonSet", true, []string{"ds"}},
-	{"jobs", "batch", "v1", "Job", true, nil},
+	builtinKindOf("namespaces", "", "v1", "Namespace", "ns"),
+	builtinKindOf("nodes", "", "v1", "Node", "no"),
+	builtinKindOf("pods", "", "v1", "Pod", "po"),
+	builtinKindOf("events", "", "v1", "Event", "ev"),
+	builtinKindOf("services", "", "v1", "Service", "svc"),
+	builtinKindOf("endpointslices", "discovery.k8s.io", "v1", "EndpointSlice"),
+	builtinKindOf("persistentvolumeclaims", "", "v1", "PersistentVolumeClaim", "pvc"),
+	builtinKindOf("persistentvolumes", "", "v1", "PersistentVolume", "pv"),
+	builtinKindOf("storageclasses", "storage.k8s.io", "v1", "StorageClass", "sc"),
+	builtinKindOf("configmaps", "", "v1", "ConfigMap", "cm"),
+	builtinKindOf("secrets", "", "v1", "Secret"),
+	builtinKindOf("resourcequotas", "", "v1", "ResourceQuota", "quota"),
+	builtinKindOf("limitranges", "", "v1", "LimitRange", "limits"),
+	builtinKindOf("deployments", "apps", "v1", "Deployment", "deploy"),
+	builtinKindOf("replicasets", "apps", "v1", "ReplicaSet", "rs"),
+	builtinKindOf("statefulsets", "apps", "v1", "StatefulSet", "sts"),
+	builtinKindOf("daemonsets", "apps", "v1", "DaemonSet", "ds"),
+	builtinKindOf("jobs", "batch", "v1", "Job"),
+}
+
+// builtinKindOf describes a captured kind; whether it is namespaced comes
+// from kube.ClusterScoped, the product's one list of scopes.
+func builtinKindOf(resource, group, version, kindName string, short ...string) kind {
+	return kind{Resource: resource, Group: group, Version: version, Kind: kindName,
+		Namespaced: !kube.ClusterScoped(resource), Short: short}
 }
 
 // store indexes a File's objects by resource, each list sorted by namespace
