@@ -69,7 +69,7 @@ func deployShipped(ctx context.Context, t *testing.T, c *kubetest.Cluster) strin
 }
 
 // buildBinary builds kuberesponder into a temporary directory.
-func buildBinary(ctx context.Context, t *testing.T) string {
+func buildBinary(ctx context.Context, t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "kuberesponder")
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/kuberesponder/kuberesponder").CombinedOutput()
@@ -79,7 +79,7 @@ func buildBinary(ctx context.Context, t *testing.T) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -99,7 +99,7 @@ type watcher struct {
 	done   chan error
 }
 
-func startWatcher(t *testing.T, bin string, args ...string) *watcher {
+func startWatcher(t testing.TB, bin string, args ...string) *watcher {
 	t.Helper()
 	w := &watcher{addr: freeAddr(t), done: make(chan error, 1)}
 	w.cmd = exec.Command(bin, append([]string{"watch", "--listen", w.addr}, args...)...)
@@ -170,7 +170,7 @@ func (w *watcher) stop(t *testing.T) {
 }
 
 // waitUntil polls cond every half second until it holds or ctx ends.
-func waitUntil(ctx context.Context, t *testing.T, what string, cond func() bool) {
+func waitUntil(ctx context.Context, t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		select {
@@ -179,6 +179,18 @@ func waitUntil(ctx context.Context, t *testing.T, what string, cond func() bool)
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// printed reports whether a line the watcher printed on stdout holds s.
+func (w *watcher) printed(s string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range w.stdout {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // metric reads one sample of the watcher's /metrics ("" when absent).
