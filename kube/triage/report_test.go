@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/version"
 	fakediscovery "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/kuberesponder/kuberesponder/llm"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -131,34 +133,36 @@ func TestGatherFakeClientset(t *testing.T) {
 	}
 }
 
+// TestPromptBudget fills a report with many findings and event groups: the
+// prompt must shrink to the budget, counted with the model's tokenizer
+// (llm.CountTokens), and still keep one row for every distinct warning group.
 func TestPromptBudget(t *testing.T) {
-	// Many findings and event groups: the prompt must shrink to the budget
-	// and still keep one row for every distinct warning group.
+	const groups = 120
 	f := seedFacts()
 	for i := 0; i < 400; i++ {
 		g := f.Events[0]
 		g.Object.Name = "pod-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "-" + itoa(i)
-		g.Reason = "Reason" + itoa(i%60)
+		g.Reason = "Reason" + itoa(i%groups)
 		g.Pattern = g.Reason + " pattern"
 		g.Message = strings.Repeat("a long message about something that went wrong ", 6) + itoa(i)
 		f.Events = append(f.Events, g)
 	}
 	r := Build(f)
-	p, err := Prompt(r, "en")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := CountTokens(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n > PromptBudget {
-		t.Errorf("prompt has %d tokens, budget %d", n, PromptBudget)
-	}
-	for i := 0; i < 60; i++ {
-		if !strings.Contains(p, "| Reason"+itoa(i)+" |") {
-			t.Errorf("prompt lost warning group Reason%d", i)
-		}
+	for _, lang := range []string{"en", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			p, err := Prompt(r, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := llm.CountTokens(p); n > PromptBudget {
+				t.Errorf("prompt has %d tokens, budget %d", n, PromptBudget)
+			}
+			for i := 0; i < groups; i++ {
+				if !strings.Contains(p, "| Reason"+itoa(i)+" |") {
+					t.Errorf("prompt lost warning group Reason%d", i)
+				}
+			}
+		})
 	}
 }
 
