@@ -1,14 +1,19 @@
 package triage
 
 import (
+	"context"
+	"sort"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 )
 
 // FromCache builds Facts from objects held in shared informer caches, the way
@@ -57,6 +62,12 @@ func FromCache(collected time.Time, namespace, version string, objs ...runtime.O
 			a.storageClass(*v)
 		case *storagev1.CSIDriver:
 			a.csi = append(a.csi, v.Name)
+		case *batchv1.CronJob:
+			a.cronJob(*v.DeepCopy())
+		case *autoscalingv2.HorizontalPodAutoscaler:
+			a.hpa(*v.DeepCopy())
+		case *policyv1.PodDisruptionBudget:
+			a.pdb(*v.DeepCopy())
 		}
 	}
 	for name, nf := range a.usage {
@@ -64,4 +75,25 @@ func FromCache(collected time.Time, namespace, version string, objs ...runtime.O
 		a.nodes[name] = nf
 	}
 	return a.finish(version)
+}
+
+// FollowUp returns facts built from caches completed with the reads Gather
+// makes after its lists: the key names of the ConfigMaps and Secrets that
+// pods waiting in CreateContainerConfigError refer to, and the previous log
+// tail of one crash-looping container per owner, through cs. A failed read
+// is a gap. f is not changed; the copy shares its unchanged slices.
+func FollowUp(ctx context.Context, cs kubernetes.Interface, f *Facts) *Facts {
+	g := *f
+	g.ConfigRefs = append([]ConfigObject(nil), f.ConfigRefs...)
+	g.Logs = append([]LogTail(nil), f.Logs...)
+	g.Gaps = append([]string(nil), f.Gaps...)
+	a := newAccumulator(f.Collected, f.Namespace)
+	a.f = &g
+	a.followUp(ctx, cs)
+	sort.Slice(g.ConfigRefs, func(i, j int) bool {
+		x, y := g.ConfigRefs[i], g.ConfigRefs[j]
+		return x.Namespace+"/"+x.Kind+"/"+x.Name < y.Namespace+"/"+y.Kind+"/"+y.Name
+	})
+	sort.Strings(g.Gaps)
+	return &g
 }

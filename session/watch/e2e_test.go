@@ -46,7 +46,14 @@ func deployShipped(ctx context.Context, t *testing.T, c *kubetest.Cluster) strin
 			t.Fatalf("%v\n%s", err, out)
 		}
 	}
-	token, err := c.Kubectl(ctx, "", "create", "token", "kuberesponder", "-n", "kuberesponder", "--duration=2h")
+	return tokenKubeconfig(ctx, t, c, "kuberesponder", "kuberesponder")
+}
+
+// tokenKubeconfig returns a kubeconfig holding a token of ServiceAccount
+// namespace/name.
+func tokenKubeconfig(ctx context.Context, t testing.TB, c *kubetest.Cluster, namespace, name string) string {
+	t.Helper()
+	token, err := c.Kubectl(ctx, "", "create", "token", name, "-n", namespace, "--duration=2h")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +68,7 @@ func deployShipped(ctx context.Context, t *testing.T, c *kubetest.Cluster) strin
 	kc.AuthInfos["watcher"] = &clientcmdapi.AuthInfo{Token: strings.TrimSpace(token)}
 	kc.Contexts["watcher"] = &clientcmdapi.Context{Cluster: "e2e", AuthInfo: "watcher", Namespace: "default"}
 	kc.CurrentContext = "watcher"
-	path := filepath.Join(t.TempDir(), "sa.kubeconfig")
+	path := filepath.Join(t.TempDir(), name+".kubeconfig")
 	if err := clientcmd.WriteToFile(*kc, path); err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sort"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -30,6 +33,13 @@ type informerCache struct {
 	synced  []cache.InformerSynced
 	changed chan struct{}
 	version string
+
+	mu sync.Mutex
+	// refused names the kinds whose list the API server refused (forbidden,
+	// or not served): they count as synced and are reported as gaps, and the
+	// informer keeps retrying, so a later grant fills the cache.
+	refused map[string]string
+	has     map[string]cache.InformerSynced
 }
 
 // stripTransform drops what no rule reads before an object is cached: the
@@ -48,7 +58,7 @@ func stripTransform(obj any) (any, error) {
 // newInformerCache builds the informers; resync 0 means the caches are only
 // refreshed by watches (and re-lists after a 410).
 func newInformerCache(cs kubernetes.Interface, namespace string) *informerCache {
-	c := &informerCache{cs: cs, namespace: namespace, changed: make(chan struct{}, 1)}
+	c := &informerCache{cs: cs, namespace: namespace, changed: make(chan struct{}, 1), refused: map[string]string{}, has: map[string]cache.InformerSynced{}}
 	all := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTransform(stripTransform))
 	scoped := all
 	if namespace != "" {
@@ -67,25 +77,29 @@ func newInformerCache(cs kubernetes.Interface, namespace string) *informerCache 
 
 	// Pods and DaemonSets of every namespace, as Gather lists them: pods sum
 	// the nodes' requests, kube-system DaemonSets name the CNI plugin.
-	add(c, all.Core().V1().Nodes().Informer(), all.Core().V1().Nodes().Lister().List, nodeChanged)
-	add(c, all.Core().V1().Pods().Informer(), all.Core().V1().Pods().Lister().List, nil)
-	add(c, all.Apps().V1().DaemonSets().Informer(), all.Apps().V1().DaemonSets().Lister().List, nil)
-	add(c, all.Storage().V1().StorageClasses().Informer(), all.Storage().V1().StorageClasses().Lister().List, nil)
-	add(c, all.Storage().V1().CSIDrivers().Informer(), all.Storage().V1().CSIDrivers().Lister().List, nil)
-	add(c, warnings.Core().V1().Events().Informer(), warnings.Core().V1().Events().Lister().List, nil)
-	add(c, scoped.Apps().V1().Deployments().Informer(), scoped.Apps().V1().Deployments().Lister().List, nil)
-	add(c, scoped.Apps().V1().StatefulSets().Informer(), scoped.Apps().V1().StatefulSets().Lister().List, nil)
-	add(c, scoped.Apps().V1().ReplicaSets().Informer(), scoped.Apps().V1().ReplicaSets().Lister().List, nil)
-	add(c, scoped.Batch().V1().Jobs().Informer(), scoped.Batch().V1().Jobs().Lister().List, nil)
-	add(c, scoped.Core().V1().PersistentVolumeClaims().Informer(), scoped.Core().V1().PersistentVolumeClaims().Lister().List, nil)
-	add(c, scoped.Core().V1().Services().Informer(), scoped.Core().V1().Services().Lister().List, nil)
-	add(c, scoped.Discovery().V1().EndpointSlices().Informer(), scoped.Discovery().V1().EndpointSlices().Lister().List, nil)
-	add(c, scoped.Core().V1().ResourceQuotas().Informer(), scoped.Core().V1().ResourceQuotas().Lister().List, nil)
+	add(c, "nodes", all.Core().V1().Nodes().Informer(), all.Core().V1().Nodes().Lister().List, nodeChanged)
+	add(c, "pods", all.Core().V1().Pods().Informer(), all.Core().V1().Pods().Lister().List, nil)
+	add(c, "daemonsets", all.Apps().V1().DaemonSets().Informer(), all.Apps().V1().DaemonSets().Lister().List, nil)
+	add(c, "storageclasses", all.Storage().V1().StorageClasses().Informer(), all.Storage().V1().StorageClasses().Lister().List, nil)
+	add(c, "csidrivers", all.Storage().V1().CSIDrivers().Informer(), all.Storage().V1().CSIDrivers().Lister().List, nil)
+	add(c, "events", warnings.Core().V1().Events().Informer(), warnings.Core().V1().Events().Lister().List, nil)
+	add(c, "deployments", scoped.Apps().V1().Deployments().Informer(), scoped.Apps().V1().Deployments().Lister().List, nil)
+	add(c, "statefulsets", scoped.Apps().V1().StatefulSets().Informer(), scoped.Apps().V1().StatefulSets().Lister().List, nil)
+	add(c, "replicasets", scoped.Apps().V1().ReplicaSets().Informer(), scoped.Apps().V1().ReplicaSets().Lister().List, nil)
+	add(c, "jobs", scoped.Batch().V1().Jobs().Informer(), scoped.Batch().V1().Jobs().Lister().List, nil)
+	add(c, "cronjobs", scoped.Batch().V1().CronJobs().Informer(), scoped.Batch().V1().CronJobs().Lister().List, nil)
+	add(c, "horizontalpodautoscalers", scoped.Autoscaling().V2().HorizontalPodAutoscalers().Informer(), scoped.Autoscaling().V2().HorizontalPodAutoscalers().Lister().List, nil)
+	add(c, "poddisruptionbudgets", scoped.Policy().V1().PodDisruptionBudgets().Informer(), scoped.Policy().V1().PodDisruptionBudgets().Lister().List, nil)
+	add(c, "persistentvolumeclaims", scoped.Core().V1().PersistentVolumeClaims().Informer(), scoped.Core().V1().PersistentVolumeClaims().Lister().List, nil)
+	add(c, "services", scoped.Core().V1().Services().Informer(), scoped.Core().V1().Services().Lister().List, nil)
+	add(c, "endpointslices", scoped.Discovery().V1().EndpointSlices().Informer(), scoped.Discovery().V1().EndpointSlices().Lister().List, nil)
+	add(c, "resourcequotas", scoped.Core().V1().ResourceQuotas().Informer(), scoped.Core().V1().ResourceQuotas().Lister().List, nil)
 	return c
 }
 
-// add registers one informer: its change handler and its lister.
-func add[T runtime.Object](c *informerCache, inf cache.SharedIndexInformer, list func(labels.Selector) ([]T, error), changed func(old, new T) bool) {
+// add registers one informer of resource: its change handler, its lister,
+// and a handler of list errors that records a refused list as a gap.
+func add[T runtime.Object](c *informerCache, resource string, inf cache.SharedIndexInformer, list func(labels.Selector) ([]T, error), changed func(old, new T) bool) {
 	notify := func() {
 		select {
 		case c.changed <- struct{}{}:
@@ -106,8 +120,18 @@ func add[T runtime.Object](c *informerCache, inf cache.SharedIndexInformer, list
 		},
 		DeleteFunc: func(any) { notify() },
 	})
-	c.synced = append(c.synced, inf.HasSynced)
+	_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
+		if reason := refusal(err); reason != "" {
+			c.refuse(resource, reason)
+		}
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+	})
+	c.has[resource] = inf.HasSynced
+	c.synced = append(c.synced, func() bool { return inf.HasSynced() || c.isRefused(resource) })
 	c.lists = append(c.lists, func() ([]runtime.Object, error) {
+		if !inf.HasSynced() {
+			return nil, nil // refused: a gap, not an error
+		}
 		items, err := list(labels.Everything())
 		if err != nil {
 			return nil, err
@@ -118,6 +142,46 @@ func add[T runtime.Object](c *informerCache, inf cache.SharedIndexInformer, list
 		}
 		return out, nil
 	})
+}
+
+// refusal gives the reason a list will keep failing: forbidden, or a kind
+// this cluster does not serve; "" for anything a retry may cure.
+func refusal(err error) string {
+	switch {
+	case apierrors.IsForbidden(err):
+		return "forbidden"
+	case apierrors.IsNotFound(err):
+		return "not served by this cluster"
+	}
+	return ""
+}
+
+func (c *informerCache) refuse(resource, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refused[resource] = reason
+}
+
+func (c *informerCache) isRefused(resource string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.refused[resource]
+	return ok
+}
+
+// gaps names the lists the API server refused and the caches still lack,
+// worded as the report's gaps are.
+func (c *informerCache) gaps() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for r, reason := range c.refused {
+		if !c.has[r]() {
+			out = append(out, "list "+r+": "+reason)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // nodeChanged ignores heartbeats: a node's update matters when its spec,
@@ -172,5 +236,10 @@ func (c *informerCache) facts(now time.Time) (*triage.Facts, error) {
 		}
 		objs = append(objs, items...)
 	}
-	return triage.FromCache(now, c.namespace, c.version, objs...), nil
+	f := triage.FromCache(now, c.namespace, c.version, objs...)
+	if gaps := c.gaps(); len(gaps) > 0 {
+		f.Gaps = append(f.Gaps, gaps...)
+		sort.Strings(f.Gaps)
+	}
+	return f, nil
 }

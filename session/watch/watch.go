@@ -32,6 +32,9 @@ type Enqueuer interface {
 	Enqueue(d sink.Delivery)
 }
 
+// followUpTimeout bounds the follow-up reads of one evaluation.
+const followUpTimeout = 10 * time.Second
+
 // Config is what a Watcher needs.
 type Config struct {
 	// Client reads the cluster; build it over kube.ReadOnlyConfig.
@@ -175,8 +178,10 @@ func (w *Watcher) evaluate(ctx context.Context) {
 	if len(events) == 0 {
 		return
 	}
+	rep = w.followUp(ctx, facts) // reads only when something is delivered
 	var existing []Event
 	for _, ev := range events {
+		ev.Incident.Findings = withFollowUp(ev.Incident.Findings, rep)
 		if ev.Change == Existing {
 			existing = append(existing, ev)
 			continue
@@ -205,6 +210,36 @@ func (w *Watcher) evaluate(ctx context.Context) {
 	if err := saveState(filepath.Join(w.cfg.StateDir, "state.json"), w.tracker.Firing()); err != nil {
 		w.cfg.Log.Error("save state", "error", err)
 	}
+}
+
+// followUp builds the report of facts after the follow-up reads Gather also
+// makes (config key names, previous log tails of crash-looping containers),
+// bounded by followUpTimeout; what could not be read is a gap.
+func (w *Watcher) followUp(ctx context.Context, facts *triage.Facts) triage.Report {
+	ctx, cancel := context.WithTimeout(ctx, followUpTimeout)
+	defer cancel()
+	return triage.Build(triage.FollowUp(ctx, w.cfg.Client, facts)).In(w.cfg.Lang)
+}
+
+// withFollowUp replaces each finding by the one of rep with the same rule
+// and object, which carries the follow-up reads' evidence.
+func withFollowUp(fs []triage.Finding, rep triage.Report) []triage.Finding {
+	type key struct {
+		rule string
+		obj  triage.ObjectRef
+	}
+	by := make(map[key]triage.Finding, len(rep.Findings))
+	for _, f := range rep.Findings {
+		by[key{f.Rule, f.Object}] = f
+	}
+	out := make([]triage.Finding, len(fs))
+	for i, f := range fs {
+		if g, ok := by[key{f.Rule, f.Object}]; ok {
+			f = g
+		}
+		out[i] = f
+	}
+	return out
 }
 
 // snapshot saves the cluster state of namespace and returns the file, or ""
@@ -254,7 +289,7 @@ func (w *Watcher) AlertReport(ctx context.Context, name, namespace string, now t
 	if err != nil {
 		return triage.Report{}, "", err
 	}
-	rep := triage.Build(facts).In(w.cfg.Lang)
+	rep := w.followUp(ctx, facts)
 	if namespace != "" {
 		var fs []triage.Finding
 		for _, f := range rep.Findings {
