@@ -157,13 +157,14 @@ func (c *Cluster) Namespace(t testing.TB) string {
 	if _, err := c.Admin.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("create namespace %s: %v", name, err)
 	}
-	// Pods are admitted only once the namespace's default ServiceAccount exists.
-	err := poll(ctx, func(ctx context.Context) (bool, error) {
+	// Pods are admitted only once the namespace's default ServiceAccount
+	// exists; the wait has a deadline of its own.
+	err := Until(context.Background(), "wait for the default ServiceAccount of namespace "+name, func(ctx context.Context) (bool, string, error) {
 		_, err := c.Admin.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, nil
+		return err == nil, "", err
 	})
 	if err != nil {
-		t.Fatalf("wait for the default ServiceAccount of namespace %s: %v", name, err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

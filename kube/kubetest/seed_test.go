@@ -1,7 +1,6 @@
 package kubetest_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +16,8 @@ import (
 func TestSeedIncident(t *testing.T) {
 	c := kubetest.Start(t)
 	ns := c.Namespace(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-
+	// Each wait has a deadline of its own; the kubectl calls get a minute.
+	ctx := t.Context()
 	ev, err := c.SeedIncident(ctx, ns)
 	if err != nil {
 		t.Fatal(err)
@@ -61,14 +59,14 @@ func TestSeedIncident(t *testing.T) {
 	}
 
 	// What an operator sees with kubectl, as the read-only user.
-	out, err := c.Kubectl(ctx, c.ReadOnlyKubeconfig, "-n", ns, "get", "events", "--field-selector", "reason=FailedScheduling")
+	out, err := c.Kubectl(within(t, time.Minute), c.ReadOnlyKubeconfig, "-n", ns, "get", "events", "--field-selector", "reason=FailedScheduling")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out, want) {
 		t.Errorf("kubectl get events:\n%s\nwant %q", out, want)
 	}
-	out, err = c.Kubectl(ctx, c.ReadOnlyKubeconfig, "get", "nodes")
+	out, err = c.Kubectl(within(t, time.Minute), c.ReadOnlyKubeconfig, "get", "nodes")
 	if err != nil {
 		t.Fatal(err)
 	}

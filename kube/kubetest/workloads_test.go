@@ -2,6 +2,7 @@ package kubetest_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,15 +18,16 @@ import (
 
 // TestWorkloads checks that the controllers the test control plane runs do
 // their job on kwok nodes: scenario "workloads" settles as on a real cluster.
+// Each check has a deadline of its own (kubetest.DefaultWait): one slow check
+// on a loaded machine fails alone, saying what it saw last.
 func TestWorkloads(t *testing.T) {
 	c := kubetest.Start(t)
 	ns := c.Namespace(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := t.Context()
 	if err := c.EnsureSeedNodes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ApplyIn(ctx, ns, kubetest.Scenario("workloads")); err != nil {
+	if err := c.ApplyIn(within(t, time.Minute), ns, kubetest.Scenario("workloads")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -49,51 +51,73 @@ func TestWorkloads(t *testing.T) {
 
 	checks := []struct {
 		name string
-		done func(context.Context) (bool, error)
+		done func(context.Context) (bool, string, error)
 	}{
-		{"job succeeded", func(ctx context.Context) (bool, error) {
+		{"job succeeded", func(ctx context.Context) (bool, string, error) {
 			j, err := c.Admin.BatchV1().Jobs(ns).Get(ctx, "migrate", metav1.GetOptions{})
-			return err == nil && jobComplete(j), err
+			if err != nil {
+				return false, "", err
+			}
+			return jobComplete(j), fmt.Sprintf("active %d, succeeded %d, failed %d, conditions %s", j.Status.Active, j.Status.Succeeded, j.Status.Failed, jobConditions(j)), nil
 		}},
-		{"statefulset ready", func(ctx context.Context) (bool, error) {
+		{"statefulset ready", func(ctx context.Context) (bool, string, error) {
 			s, err := c.Admin.AppsV1().StatefulSets(ns).Get(ctx, "web", metav1.GetOptions{})
-			return err == nil && s.Status.ReadyReplicas == 1, err
+			if err != nil {
+				return false, "", err
+			}
+			return s.Status.ReadyReplicas == 1, fmt.Sprintf("replicas %d, ready %d, current %d", s.Status.Replicas, s.Status.ReadyReplicas, s.Status.CurrentReplicas), nil
 		}},
-		{"daemonset ready", func(ctx context.Context) (bool, error) {
+		{"daemonset ready", func(ctx context.Context) (bool, string, error) {
 			d, err := c.Admin.AppsV1().DaemonSets(ns).Get(ctx, "node-agent", metav1.GetOptions{})
-			return err == nil && daemonSetReady(d), err
+			if err != nil {
+				return false, "", err
+			}
+			return daemonSetReady(d), fmt.Sprintf("desired %d, scheduled %d, ready %d, misscheduled %d",
+				d.Status.DesiredNumberScheduled, d.Status.CurrentNumberScheduled, d.Status.NumberReady, d.Status.NumberMisscheduled), nil
 		}},
-		{"endpointslice has the pod", func(ctx context.Context) (bool, error) {
+		{"endpointslice has the pod", func(ctx context.Context) (bool, string, error) {
 			l, err := c.Admin.DiscoveryV1().EndpointSlices(ns).List(ctx, metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=web"})
-			return err == nil && readyEndpoints(l.Items) == 1, err
+			if err != nil {
+				return false, "", err
+			}
+			return readyEndpoints(l.Items) == 1, fmt.Sprintf("%d slices, %d ready endpoints", len(l.Items), readyEndpoints(l.Items)), nil
 		}},
-		{"quota counts the pods", func(ctx context.Context) (bool, error) {
+		{"quota counts the pods", func(ctx context.Context) (bool, string, error) {
 			q, err := c.Admin.CoreV1().ResourceQuotas(ns).Get(ctx, "compute", metav1.GetOptions{})
 			if err != nil {
-				return false, err
+				return false, "", err
 			}
 			used, ok := q.Status.Used[corev1.ResourcePods]
-			return ok && used.Value() >= 3, nil
+			return ok && used.Value() >= 3, fmt.Sprintf("used %v of %v", q.Status.Used, q.Status.Hard), nil
 		}},
-		{"claim pending", func(ctx context.Context) (bool, error) {
+		{"claim pending", func(ctx context.Context) (bool, string, error) {
 			p, err := c.Admin.CoreV1().PersistentVolumeClaims(ns).Get(ctx, "data", metav1.GetOptions{})
-			return err == nil && p.Status.Phase == corev1.ClaimPending, err
+			if err != nil {
+				return false, "", err
+			}
+			return p.Status.Phase == corev1.ClaimPending, fmt.Sprintf("phase %q", p.Status.Phase), nil
 		}},
 	}
 	for _, check := range checks {
-		var last error
-		for ctx.Err() == nil {
-			ok, err := check.done(ctx)
-			if ok {
-				break
-			}
-			last = err
-			time.Sleep(200 * time.Millisecond)
-		}
-		if ctx.Err() != nil {
-			t.Errorf("%s: not within the deadline (last error: %v)", check.name, last)
+		if err := kubetest.Until(ctx, check.name, check.done); err != nil {
+			t.Error(err)
 		}
 	}
+}
+
+// within returns a context that ends after d or with the test.
+func within(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func jobConditions(j *batchv1.Job) string {
+	var out []string
+	for _, c := range j.Status.Conditions {
+		out = append(out, fmt.Sprintf("%s=%s %s", c.Type, c.Status, c.Reason))
+	}
+	return fmt.Sprint(out)
 }
 
 func jobComplete(j *batchv1.Job) bool {
@@ -125,8 +149,7 @@ func readyEndpoints(slices []discoveryv1.EndpointSlice) int {
 // contents, as Namespace's cleanup relies on.
 func TestNamespaceDeletion(t *testing.T) {
 	c := kubetest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := within(t, time.Minute)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "deleted-"}}
 	ns, err := c.Admin.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
 	if err != nil {
@@ -138,14 +161,21 @@ func TestNamespaceDeletion(t *testing.T) {
 	if err := c.Admin.CoreV1().Namespaces().Delete(ctx, ns.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		_, err := c.Admin.CoreV1().Namespaces().Get(ctx, ns.Name, metav1.GetOptions{})
+	err = kubetest.Until(t.Context(), "namespace "+ns.Name+" gone", func(ctx context.Context) (bool, string, error) {
+		n, err := c.Admin.CoreV1().Namespaces().Get(ctx, ns.Name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
-			return
+			return true, "", nil
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("namespace %s still there: %v", ns.Name, err)
+		if err != nil {
+			return false, "", err
 		}
-		time.Sleep(200 * time.Millisecond)
+		var conds []string
+		for _, cond := range n.Status.Conditions {
+			conds = append(conds, fmt.Sprintf("%s=%s %s", cond.Type, cond.Status, cond.Message))
+		}
+		return false, fmt.Sprintf("phase %s, finalizers %v, conditions %v", n.Status.Phase, n.Spec.Finalizers, conds), nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
