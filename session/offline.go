@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
 )
@@ -18,6 +19,12 @@ import (
 type Offline struct {
 	findings []triage.Finding
 	lang     string
+	journal  Outcomes // nil: every answered call reads as ran
+}
+
+// Outcomes tells how each tool call was answered; *Session satisfies it.
+type Outcomes interface {
+	Outcome(callID string) (Outcome, bool)
 }
 
 var _ llm.Client = (*Offline)(nil)
@@ -29,6 +36,15 @@ func NewOffline(findings []triage.Finding, lang string) *Offline {
 		lang = "en"
 	}
 	return &Offline{findings: findings, lang: lang}
+}
+
+// For returns the responder reading how its calls were answered from
+// journal, usually the session it answers for. A responder without one
+// reads every answered call as ran.
+func (o *Offline) For(journal Outcomes) *Offline {
+	c := *o
+	c.journal = journal
+	return &c
 }
 
 // plan is the read-only actions the offline responder proposes for the top
@@ -70,10 +86,9 @@ func trimKubectl(line string) string {
 	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "kubectl "))
 }
 
-// outcome is what became of one of the responder's proposals.
+// outcome is what became of one of the responder's calls.
 type outcome struct {
-	command string
-	status  Status
+	Outcome        // how the session answered it
 	view    string // the tool answer
 }
 
@@ -83,11 +98,11 @@ func (o *Offline) Complete(ctx context.Context, req llm.Request, onDelta func(ll
 		return llm.Reply{}, err
 	}
 	msgs := req.Messages
-	outcomes, calls := o.read(msgs)
+	byCommand, byCall, calls := o.read(msgs)
 	plan := o.plan()
 	var next string
 	for _, p := range plan {
-		if st, ok := outcomes[p]; !ok || st.status == Interrupted {
+		if oc, ok := byCommand[p]; !ok || oc.Status == Interrupted {
 			next = p
 			break
 		}
@@ -107,7 +122,7 @@ func (o *Offline) Complete(ctx context.Context, req llm.Request, onDelta func(ll
 	switch {
 	case last.Role == llm.Tool:
 		if !concluding {
-			o.results(&b, msgs)
+			o.results(&b, msgs, byCall)
 		}
 	case assistants == 0:
 		o.opening(&b)
@@ -116,7 +131,7 @@ func (o *Offline) Complete(ctx context.Context, req llm.Request, onDelta func(ll
 	}
 	reply := llm.Reply{Message: llm.Message{Role: llm.Assistant}, FinishReason: "stop"}
 	if concluding {
-		o.conclude(&b, plan, outcomes)
+		o.conclude(&b, plan, byCommand)
 	} else if next != "" {
 		args, _ := json.Marshal(kubectlArgs{Command: next, Reason: o.reason(next)})
 		reply.Message.ToolCalls = []llm.ToolCall{{ID: fmt.Sprintf("offline-%d", calls+1), Name: toolName, Arguments: string(args)}}
@@ -129,49 +144,54 @@ func (o *Offline) Complete(ctx context.Context, req llm.Request, onDelta func(ll
 	return reply, nil
 }
 
-// read finds the outcome of every kubectl call in msgs by its command, and
-// counts the calls.
-func (o *Offline) read(msgs []llm.Message) (map[string]outcome, int) {
-	out := map[string]outcome{}
+// read finds the outcome of every answered call in msgs, by the kubectl
+// command it proposed and by call id, and counts the calls.
+func (o *Offline) read(msgs []llm.Message) (byCommand, byCall map[string]outcome, calls int) {
+	byCommand, byCall = map[string]outcome{}, map[string]outcome{}
 	cmds := map[string]string{}
-	n := 0
 	for _, m := range msgs {
 		for _, tc := range m.ToolCalls {
-			n++
+			calls++
 			var a kubectlArgs
+			cmds[tc.ID] = ""
 			if json.Unmarshal([]byte(tc.Arguments), &a) == nil {
 				cmds[tc.ID] = trimKubectl(a.Command)
 			}
 		}
-		if m.Role == llm.Tool {
-			if c, ok := cmds[m.ToolCallID]; ok {
-				out[c] = outcome{command: c, status: answerStatus(m.Content), view: m.Content}
-			}
+		if m.Role != llm.Tool {
+			continue
+		}
+		c, ok := cmds[m.ToolCallID]
+		if !ok {
+			continue
+		}
+		oc := outcome{Outcome: o.outcome(m.ToolCallID, c), view: m.Content}
+		byCall[m.ToolCallID] = oc
+		if c != "" {
+			byCommand[c] = oc
 		}
 	}
-	return out, n
+	return byCommand, byCall, calls
 }
 
-// answerStatus tells a tool answer's status from the words the session uses.
-func answerStatus(view string) Status {
-	switch {
-	case strings.HasPrefix(view, "$ "), strings.HasPrefix(view, "The operator edited"):
-		if lines := strings.SplitN(view, "\n", 3); len(lines) > 1 && strings.HasPrefix(lines[1], "The command failed") {
-			return Failed
-		}
-		return Ran
-	case strings.HasPrefix(view, "Not run: the operator denied"):
-		return DeniedCall
-	case strings.Contains(view, "the operator interjected"):
-		return Interrupted
-	case strings.HasPrefix(view, "Refused"):
-		return Refused
-	case strings.HasPrefix(view, "Not executed"):
-		return NotExecuted
-	case strings.HasPrefix(view, "Not run again"), strings.HasPrefix(view, "Not run: the same command"):
-		return Duplicate
+// outcome returns how call id, which proposed cmd, was answered, as the
+// journal says. Without a journal the call ran.
+func (o *Offline) outcome(id, cmd string) Outcome {
+	if o.journal == nil {
+		return Outcome{Status: Ran, Command: canonical(cmd)}
 	}
-	return Failed
+	if oc, ok := o.journal.Outcome(id); ok {
+		return oc
+	}
+	return Outcome{Status: Failed, Command: canonical(cmd)}
+}
+
+// canonical returns a command line as the session journals it.
+func canonical(cmd string) string {
+	if a, err := kube.Parse(cmd); err == nil {
+		return a.String()
+	}
+	return "kubectl " + cmd
 }
 
 func (o *Offline) t(key string, args ...any) string {
@@ -220,43 +240,35 @@ func (o *Offline) acknowledge(b *strings.Builder, text string) {
 }
 
 // results says what the last answered calls showed.
-func (o *Offline) results(b *strings.Builder, msgs []llm.Message) {
+func (o *Offline) results(b *strings.Builder, msgs []llm.Message, byCall map[string]outcome) {
 	first := len(msgs)
 	for first > 0 && msgs[first-1].Role == llm.Tool {
 		first--
 	}
 	for _, m := range msgs[first:] {
-		o.result(b, m.Content)
+		if oc, ok := byCall[m.ToolCallID]; ok {
+			o.result(b, oc)
+		}
 	}
 }
 
-func (o *Offline) result(b *strings.Builder, view string) {
-	switch answerStatus(view) {
+func (o *Offline) result(b *strings.Builder, oc outcome) {
+	switch oc.Status {
 	case Ran:
-		if obs := o.observe(view); len(obs) > 0 {
-			fmt.Fprintf(b, "%s\n", o.t("shows", header(view)))
+		if obs := o.observe(oc); len(obs) > 0 {
+			fmt.Fprintf(b, "%s\n", o.t("shows", oc.Command))
 			for _, l := range obs {
 				fmt.Fprintf(b, "- `%s`\n", l)
 			}
 			b.WriteString("\n")
 		} else {
-			fmt.Fprintf(b, "%s\n\n", o.t("nothingNew", header(view)))
+			fmt.Fprintf(b, "%s\n\n", o.t("nothingNew", oc.Command))
 		}
 	case Failed:
-		fmt.Fprintf(b, "%s\n\n", o.t("failed", header(view)))
+		fmt.Fprintf(b, "%s\n\n", o.t("failed", oc.Command))
 	case DeniedCall, Refused, Duplicate, NotExecuted:
 		fmt.Fprintf(b, "%s\n\n", o.t("skipped"))
 	}
-}
-
-// header returns the command a tool answer is about.
-func header(view string) string {
-	h, _, _ := strings.Cut(view, "\n")
-	h = strings.TrimPrefix(h, "$ ")
-	if i := strings.Index(h, " (ran at "); i > 0 {
-		h = h[:i]
-	}
-	return h
 }
 
 // notable matches output lines worth quoting: scheduler and kubelet complaints.
@@ -282,9 +294,11 @@ func (o *Offline) resource() string {
 // observe picks up to six notable lines from a result: complaints, and the
 // allocation lines of the resource the top finding is short of, named after
 // the object (the Name: line of describe output) they belong to and saying
-// which column is the requests and which the limits.
-func (o *Offline) observe(view string) []string {
-	if strings.HasPrefix(header(view), "kubectl logs ") {
+// which column is the requests and which the limits. The answer's first
+// line is the session's header, not output.
+func (o *Offline) observe(oc outcome) []string {
+	view := oc.view
+	if strings.HasPrefix(oc.Command, "kubectl logs ") {
 		return logTail(view, 3)
 	}
 	resource := o.resource()
@@ -355,13 +369,13 @@ func (o *Offline) reason(cmd string) string {
 
 // conclude states the cause, the evidence the plan's commands showed, the
 // fix and how to verify recovery.
-func (o *Offline) conclude(b *strings.Builder, plan []string, outcomes map[string]outcome) {
+func (o *Offline) conclude(b *strings.Builder, plan []string, byCommand map[string]outcome) {
 	f := o.findings[0]
 	var evidence []string
 	for _, p := range plan {
-		if oc, ok := outcomes[p]; ok && oc.status == Ran {
-			for _, l := range o.observe(oc.view) {
-				evidence = append(evidence, fmt.Sprintf("- `%s` (%s)", l, header(oc.view)))
+		if oc, ok := byCommand[p]; ok && oc.Status == Ran {
+			for _, l := range o.observe(oc) {
+				evidence = append(evidence, fmt.Sprintf("- `%s` (%s)", l, oc.Command))
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -110,7 +111,7 @@ func TestOfflineSeed(t *testing.T) {
 
 func TestOfflineDenyAndQuestion(t *testing.T) {
 	s, _ := startSession(t, Options{})
-	off := NewOffline([]triage.Finding{seedFinding()}, "en")
+	off := NewOffline([]triage.Finding{seedFinding()}, "en").For(s)
 	runner := &fakeRunner{out: seedOutputs}
 	first := true
 	err := Drive(context.Background(), s, off, runner, func(st Step) Answer {
@@ -133,6 +134,13 @@ func TestOfflineDenyAndQuestion(t *testing.T) {
 	reply, _ := off.Complete(context.Background(), step.Request, nil)
 	if len(reply.Message.ToolCalls) != 0 || !strings.Contains(reply.Message.Content, "is Pending") || !strings.Contains(reply.Message.Content, "Fix") {
 		t.Errorf("answer to a question:\n%s", reply.Message.Content)
+	}
+	as := kinds(s, KindAssistant)
+	if said := as[1].Text; !strings.Contains(said, "I will not run that") {
+		t.Errorf("after the denial the responder says:\n%s", said)
+	}
+	if final := as[len(as)-1].Text; strings.Contains(final, "(kubectl describe pod") {
+		t.Errorf("the conclusion quotes the denied command as evidence:\n%s", final)
 	}
 }
 
@@ -186,6 +194,76 @@ func TestOfflinePlanConfirms(t *testing.T) {
 			o := NewOffline([]triage.Finding{{Rule: "r", NextActions: tc.actions}}, "en")
 			if got := o.plan(); strings.Join(got, "|") != strings.Join(tc.want, "|") {
 				t.Errorf("plan = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// journalOf is how a test journal answered each call.
+type journalOf map[string]Outcome
+
+func (j journalOf) Outcome(id string) (Outcome, bool) { o, ok := j[id]; return o, ok }
+
+// TestOfflineReadsOutcomes checks that the responder learns how each of its
+// calls was answered from the journal, not from the words of the answer: a
+// session whose tool answers are written in Japanese gets the same replies.
+func TestOfflineReadsOutcomes(t *testing.T) {
+	pod := "kubectl describe pod " + seedPod + " --namespace=shop"
+	node := "kubectl describe node node-001 node-002"
+	ran := func(cmd string) Outcome { return Outcome{Status: Ran, Command: cmd} }
+	call := func(id, cmd string) llm.Message {
+		return llm.Message{Role: llm.Assistant, ToolCalls: []llm.ToolCall{kc(id, cmd, "")}}
+	}
+	answer := func(id, text string) llm.Message { return llm.Message{Role: llm.Tool, ToolCallID: id, Content: text} }
+	opening := []llm.Message{{Role: llm.System, Content: "report"}, {Role: llm.User, Content: "調査を始めてください"}}
+	for _, tc := range []struct {
+		name    string
+		journal journalOf
+		msgs    []llm.Message
+		next    string   // the command proposed next, "" for none
+		says    []string // what the reply must say
+	}{
+		{"ran", journalOf{"offline-1": ran(pod)},
+			[]llm.Message{call("offline-1", "describe pod "+seedPod+" -n shop"), answer("offline-1", "実行しました: "+pod+"\n"+seedOutputs[pod])},
+			"describe node node-001 node-002", []string{"`" + pod + "` の結果:", "Insufficient memory"}},
+		{"failed", journalOf{"offline-1": {Status: Failed, Command: pod}},
+			[]llm.Message{call("offline-1", "describe pod "+seedPod+" -n shop"), answer("offline-1", "$ "+pod+"\nコマンドは失敗しました: forbidden")},
+			"describe node node-001 node-002", []string{"`" + pod + "` は失敗しました"}},
+		{"denied", journalOf{"offline-1": {Status: DeniedCall, Command: pod}},
+			[]llm.Message{call("offline-1", "describe pod "+seedPod+" -n shop"), answer("offline-1", "実行していません: オペレーターが拒否しました。")},
+			"describe node node-001 node-002", []string{"それは実行せずに次へ進みます"}},
+		{"interjected is asked again", journalOf{"offline-1": {Status: Interrupted, Command: pod}},
+			[]llm.Message{call("offline-1", "describe pod "+seedPod+" -n shop"), answer("offline-1", "実行していません: オペレーターが割り込みました。"), {Role: llm.User, Content: "続けて"}},
+			"describe pod " + seedPod + " -n shop", []string{"承知しました。"}},
+		{"concludes from what ran", journalOf{"offline-1": ran(pod), "offline-2": ran(node)},
+			[]llm.Message{call("offline-1", "describe pod "+seedPod+" -n shop"), answer("offline-1", "実行しました\n"+seedOutputs[pod]),
+				call("offline-2", "describe node node-001 node-002"), answer("offline-2", "実行しました\n"+seedOutputs[node])},
+			"", []string{"原因を確認しました。", "Insufficient memory", "node-001: memory の要求 (requests) 10857595776 (89%)"}},
+		{"concludes unconfirmed when nothing ran", journalOf{"offline-1": {Status: Refused, Command: pod}, "offline-2": {Status: NotExecuted, Command: node}},
+			[]llm.Message{call("offline-1", "describe pod "+seedPod+" -n shop"), answer("offline-1", "拒否: サポートされていません"),
+				call("offline-2", "describe node node-001 node-002"), answer("offline-2", "実行していません\nInsufficient memory")},
+			"", []string{"原因（ルールによる推定で、コマンドでは未確認）"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			off := NewOffline([]triage.Finding{seedFinding()}, "ja").For(tc.journal)
+			req := llm.Request{Messages: append(append([]llm.Message{}, opening...), tc.msgs...)}
+			reply, err := off.Complete(context.Background(), req, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := ""
+			if tcs := reply.Message.ToolCalls; len(tcs) == 1 {
+				var a kubectlArgs
+				_ = json.Unmarshal([]byte(tcs[0].Arguments), &a)
+				next = a.Command
+			}
+			if next != tc.next {
+				t.Errorf("next command %q, want %q", next, tc.next)
+			}
+			for _, want := range tc.says {
+				if !strings.Contains(reply.Message.Content, want) {
+					t.Errorf("the reply lacks %q:\n%s", want, reply.Message.Content)
+				}
 			}
 		})
 	}

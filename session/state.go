@@ -49,7 +49,9 @@ type state struct {
 	allowed []string
 	// ran maps commands that ran in this operator turn to when they ran.
 	ran map[string]time.Time
-	n   int // events applied
+	// answered is the status of every answered call, for Session.Outcome.
+	answered *answers
+	n        int // events applied
 }
 
 func newState(opts Options) state {
@@ -60,6 +62,7 @@ func newState(opts Options) state {
 		calls:    map[string]*call{},
 		always:   map[string]bool{},
 		ran:      map[string]time.Time{},
+		answered: newAnswers(),
 	}
 	for _, line := range opts.AlwaysAllowed {
 		if a, err := kube.Parse(line); err == nil && a.Risk == kube.ReadOnly {
@@ -165,6 +168,7 @@ func (st *state) apply(e Event) error {
 		}
 		ev := e
 		c.result = &ev
+		st.answered.put(e.CallID, Outcome{Status: e.Status, Command: e.Command})
 		if c.agent {
 			// An agent reads every answer itself and owes the model nothing:
 			// what it asks again runs again.
@@ -232,7 +236,8 @@ func (m phrase) String() string {
 }
 
 // phrases holds the operator-facing sentences per language. Tool answers
-// the model reads stay English: the offline responder reads their prefixes.
+// are written for the model, in English; how a call was answered is read
+// from the journal (Session.Outcome), never from their words.
 var phrases = map[string][]string{
 	"en": {
 		msgStepLimit:    "Stopped after %d model steps in this turn; type a message to continue.",
