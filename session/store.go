@@ -200,33 +200,15 @@ func compactJSON(b []byte) (json.RawMessage, error) {
 	return json.RawMessage(buf.Bytes()), nil
 }
 
-// titleOf takes a headline from findings JSON: the first finding's object
-// and problem. Both a list of findings and {"findings": [...]} are read.
+// titleOf is the headline of a first response's findings JSON (Title of
+// DecodeFindings), "" when there are none or they cannot be read.
 func titleOf(findings json.RawMessage) string {
-	type finding struct {
-		Object  struct{ Kind, Namespace, Name string } `json:"object"`
-		Problem string                                 `json:"problem"`
-	}
-	var list []finding
-	if json.Unmarshal(findings, &list) != nil {
-		var wrap struct {
-			Findings []finding `json:"findings"`
-		}
-		if json.Unmarshal(findings, &wrap) != nil {
-			return ""
-		}
-		list = wrap.Findings
-	}
-	if len(list) == 0 {
+	if len(bytes.TrimSpace(findings)) == 0 {
 		return ""
 	}
-	f := list[0]
-	obj := f.Object.Name
-	if f.Object.Namespace != "" {
-		obj = f.Object.Namespace + "/" + obj
+	rep, err := DecodeFindings(findings)
+	if err != nil {
+		return ""
 	}
-	if f.Object.Kind != "" {
-		obj = f.Object.Kind + " " + obj
-	}
-	return clip(strings.TrimSpace(obj+": "+f.Problem), 120)
+	return clip(Title(rep), 120)
 }
