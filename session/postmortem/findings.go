@@ -3,11 +3,11 @@ package postmortem
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
+
+	"github.com/kuberesponder/kuberesponder/kube/triage"
+	"github.com/kuberesponder/kuberesponder/session"
 )
 
 // finding is what the postmortem uses of one first-response finding.
@@ -74,73 +74,58 @@ type triageFacts struct {
 	events   []ClusterEvent
 }
 
-// parseFindings reads the first-response findings JSON. It accepts the
-// report document ({"findings": [...], "events": [...]}) or a bare list of
-// findings, and ignores what it does not know, so that a journal written by
-// an older or newer version still exports.
+// parseFindings reads the first-response findings JSON with
+// session.DecodeFindings. Findings that cannot be read give none: the
+// postmortem is still written from the rest of the journal.
 func parseFindings(raw json.RawMessage) triageFacts {
+	rep, err := session.DecodeFindings(raw)
+	if err != nil {
+		return triageFacts{}
+	}
+	return factsOf(rep)
+}
+
+// factsOf takes what the postmortem uses from a first-response report: its
+// findings, and its warning events, oldest first. The events come from the
+// report's event list alone, never from the evidence sentences, which are
+// written in the report's language.
+func factsOf(rep triage.Report) triageFacts {
 	var tf triageFacts
-	if len(raw) == 0 {
-		return tf
+	for _, f := range rep.Findings {
+		tf.findings = append(tf.findings, findingOf(f))
 	}
-	var doc map[string]json.RawMessage
-	var list []map[string]json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
-		if json.Unmarshal(raw, &doc) != nil {
-			return tf
-		}
-		_ = json.Unmarshal(doc["findings"], &list)
-	}
-	var quoted []ClusterEvent // events quoted as evidence
-	for _, m := range list {
-		f := finding{
-			Object:   objectString(m["object"]),
-			Problem:  text(m["problem"]),
-			Cause:    text(m["cause"]),
-			Urgency:  urgency(m["urgency"]),
-			Evidence: texts(m["evidence"]),
-			Fixes:    texts(first(m, "fixes", "fix")),
-		}
-		f.Impact, f.Owner, f.Available, f.Desired = impact(m["impact"])
-		f.names = append(f.names, nameOf(f.Object))
-		var refs []json.RawMessage
-		_ = json.Unmarshal(m["related"], &refs)
-		var im map[string]json.RawMessage
-		if json.Unmarshal(m["impact"], &im) == nil {
-			var owners []json.RawMessage
-			_ = json.Unmarshal(im["owners"], &owners)
-			refs = append(refs, owners...)
-		}
-		for _, r := range refs {
-			f.names = append(f.names, nameOf(objectString(r)))
-		}
-		tf.findings = append(tf.findings, f)
-		for _, line := range f.Evidence {
-			if ev, ok := eventLine(line); ok {
-				quoted = append(quoted, ev)
-			}
-		}
-	}
-	// The report's own event list is the better source: it names objects
-	// fully. Events quoted as evidence stand in when it is missing.
-	var events []map[string]json.RawMessage
-	_ = json.Unmarshal(first(doc, "events", "warnings"), &events)
-	for _, m := range events {
-		if ev, ok := clusterEvent(m); ok {
+	for _, g := range rep.Events {
+		if ev, ok := clusterEvent(g); ok {
 			tf.events = append(tf.events, ev)
-		}
-	}
-	if len(tf.events) == 0 {
-		seen := map[string]bool{}
-		for _, ev := range quoted {
-			if key := ev.Object + "\x00" + ev.Reason + "\x00" + ev.Message; !seen[key] {
-				seen[key] = true
-				tf.events = append(tf.events, ev)
-			}
 		}
 	}
 	sort.SliceStable(tf.events, func(i, j int) bool { return tf.events[i].First.Before(tf.events[j].First) })
 	return tf
+}
+
+// findingOf takes what the postmortem uses of one finding.
+func findingOf(f triage.Finding) finding {
+	out := finding{
+		Object:   objectString(f.Object),
+		Problem:  strings.TrimSpace(f.Problem),
+		Cause:    strings.TrimSpace(f.Cause),
+		Urgency:  f.Urgency.String(),
+		Evidence: lines(f.Evidence),
+		Fixes:    lines(f.Fixes),
+		Impact:   lines([]string{f.Impact.Summary}),
+	}
+	if n := len(f.Impact.Owners); n > 0 {
+		out.Owner = objectString(f.Impact.Owners[n-1])
+	}
+	if f.Impact.Desired != 0 { // else no replicated owner
+		available, desired := f.Impact.Available, f.Impact.Desired
+		out.Available, out.Desired = &available, &desired
+	}
+	out.names = append(out.names, f.Object.Name)
+	for _, r := range append(append([]triage.ObjectRef{}, f.Related...), f.Impact.Owners...) {
+		out.names = append(out.names, r.Name)
+	}
+	return out
 }
 
 // maxClusterEvents bounds the warning events a postmortem lists.
@@ -174,51 +159,23 @@ func (tf triageFacts) incidentEvents() (events []ClusterEvent, omitted int) {
 	return events, len(tf.events) - len(events)
 }
 
-// evidenceEvent matches an event quoted as evidence:
-// "Warning FailedScheduling pod/web-1: 0/2 nodes ... (×3, first 2025-01-02T15:04:05Z, last 2025-01-02T15:09:05Z)".
-var evidenceEvent = regexp.MustCompile(`^Warning (\S+) (\S+): (.*) \(×(\d+),\D*?(\d{4}-\d\d-\d\dT[^\s,)]+)\D*?(\d{4}-\d\d-\d\dT[^\s,)]+)\)$`)
-
-// eventLine reads a warning event from an evidence line.
-func eventLine(s string) (ClusterEvent, bool) {
-	m := evidenceEvent.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return ClusterEvent{}, false
-	}
-	first, err1 := time.Parse(time.RFC3339, m[5])
-	last, err2 := time.Parse(time.RFC3339, m[6])
-	if err1 != nil || err2 != nil {
-		return ClusterEvent{}, false
-	}
-	n, _ := strconv.Atoi(m[4])
-	return ClusterEvent{Object: m[2], Reason: m[1], Message: m[3], Count: n, First: first.UTC(), Last: last.UTC()}, true
-}
-
-func first(m map[string]json.RawMessage, keys ...string) json.RawMessage {
-	for _, k := range keys {
-		if v, ok := m[k]; ok {
-			return v
-		}
-	}
-	return nil
-}
-
-// clusterEvent reads a warning event group; ok is false when m is not one.
-func clusterEvent(m map[string]json.RawMessage) (ClusterEvent, bool) {
+// clusterEvent reads a warning event group; ok is false when g is not one.
+func clusterEvent(g triage.EventGroup) (ClusterEvent, bool) {
 	ev := ClusterEvent{
-		Object:  objectString(first(m, "object", "involvedObject")),
-		Reason:  text(m["reason"]),
-		Message: text(m["message"]),
+		Object:  objectString(g.Object),
+		Reason:  strings.TrimSpace(g.Reason),
+		Message: strings.TrimSpace(g.Message),
+		Count:   g.Count,
+		First:   g.First.UTC(),
+		Last:    g.Last.UTC(),
 	}
-	if typ := text(m["type"]); typ != "" && typ != "Warning" {
+	if g.Type != "" && g.Type != "Warning" {
 		return ev, false
 	}
-	_ = json.Unmarshal(m["count"], &ev.Count)
-	ev.First = timeOf(first(m, "first", "firstTimestamp", "firstSeen"))
-	ev.Last = timeOf(first(m, "last", "lastTimestamp", "lastSeen"))
-	if ev.First.IsZero() {
+	if g.First.IsZero() {
 		ev.First = ev.Last
 	}
-	if ev.Last.IsZero() {
+	if g.Last.IsZero() {
 		ev.Last = ev.First
 	}
 	if ev.Reason == "" || ev.First.IsZero() {
@@ -230,105 +187,21 @@ func clusterEvent(m map[string]json.RawMessage) (ClusterEvent, bool) {
 	return ev, true
 }
 
-func timeOf(raw json.RawMessage) time.Time {
-	var t time.Time
-	if json.Unmarshal(raw, &t) != nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
-// text reads a JSON string, or the "text" or "message" of an object.
-func text(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return strings.TrimSpace(s)
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) == nil {
-		for _, k := range []string{"text", "line", "message", "summary", "command"} {
-			if v := text(m[k]); v != "" {
-				return v
-			}
-		}
-		if v := objectString(raw); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// texts reads a string, a list of strings or a list of objects with text.
-func texts(raw json.RawMessage) []string {
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
-		if s := text(raw); s != "" {
-			return []string{s}
-		}
-		return nil
-	}
+// lines trims texts and drops the empty ones.
+func lines(texts []string) []string {
 	var out []string
-	for _, r := range list {
-		if s := text(r); s != "" {
+	for _, s := range texts {
+		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-// objectString reads "Kind ns/name" from a string or {kind, namespace, name}.
-func objectString(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var o struct{ Kind, Namespace, Name string }
-	if json.Unmarshal(raw, &o) != nil || o.Name == "" {
+// objectString renders "Kind namespace/name", "" for no object.
+func objectString(o triage.ObjectRef) string {
+	if o.Name == "" {
 		return ""
 	}
-	if o.Namespace == "" {
-		return strings.TrimSpace(o.Kind + " " + o.Name)
-	}
-	return strings.TrimSpace(o.Kind + " " + o.Namespace + "/" + o.Name)
-}
-
-// urgency reads "high" or {"level": "high", "rule": ...}.
-func urgency(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) == nil {
-		return text(first(m, "level", "urgency", "value"))
-	}
-	return ""
-}
-
-// impact reads the impact lines, the top owner and its replica counts.
-func impact(raw json.RawMessage) (lines []string, owner string, available, desired *int) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return texts(raw), "", nil, nil
-	}
-	lines = texts(first(m, "lines", "text", "summary"))
-	var owners []json.RawMessage
-	if json.Unmarshal(m["owners"], &owners) == nil && len(owners) > 0 {
-		owner = objectString(owners[len(owners)-1])
-	}
-	num := func(keys ...string) *int {
-		var n int
-		if json.Unmarshal(first(m, keys...), &n) == nil {
-			return &n
-		}
-		return nil
-	}
-	available, desired = num("available", "availableReplicas"), num("desired", "desiredReplicas", "replicas")
-	if desired != nil && *desired == 0 {
-		available, desired = nil, nil // no replicated owner
-	}
-	return lines, owner, available, desired
+	return strings.TrimSpace(o.String())
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,7 @@ func TestParseFindings(t *testing.T) {
 		wantDesire int
 	}{
 		{"report", `{"version":1,"findings":[` + finding + `],"events":[` + ev + `]}`, 1, 1, "Pod shop/web-1", "Deployment shop/web", 3},
-		{"list with evidence only", `[` + finding + `]`, 1, 1, "pod/web-1", "Deployment shop/web", 3},
+		{"list of findings alone", `[` + finding + `]`, 1, 0, "", "Deployment shop/web", 3},
 		{"no findings", `{"findings":[],"events":[]}`, 0, 0, "", "", 0},
 		{"not json", `not json`, 0, 0, "", "", 0},
 		{"empty", ``, 0, 0, "", "", 0},
@@ -191,4 +192,72 @@ func TestIncidentEvents(t *testing.T) {
 	if got, omitted := parseFindings(json.RawMessage(noMatch)).incidentEvents(); len(got) != 2 || omitted != 0 || got[0].Object != "Pod shop/b" {
 		t.Errorf("with no finding every event is the incident's, oldest first: %+v, %d", got, omitted)
 	}
+}
+
+// TestEvidenceInAnyLanguage exports the seed incident's first response in
+// English and in Japanese, as the report document and as a bare list of its
+// findings: the warning events and the evidence of the postmortem are the
+// same in both languages, because they are read from the report's fields,
+// not from its sentences.
+func TestEvidenceInAnyLanguage(t *testing.T) {
+	export := func(lang string, raw json.RawMessage) *Postmortem {
+		t.Helper()
+		src := memSource{dir: t.TempDir(), events: []session.Event{
+			{Seq: 1, Time: seedStart, Kind: session.KindStart, Meta: &session.Meta{ID: "x", User: "oncall", Lang: lang, Model: "offline"}},
+			{Seq: 2, Time: seedStart.Add(time.Second), Kind: session.KindReport, Title: "seed", Findings: raw},
+		}}
+		verify := func(string) (session.VerifyReport, error) { return session.VerifyReport{Events: 2}, nil }
+		p, err := Exporter{Verify: verify}.Build(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	shapes := map[string]func(doc []byte) json.RawMessage{
+		"report":    func(doc []byte) json.RawMessage { return doc },
+		"bare list": func(doc []byte) json.RawMessage { return findingsList(t, doc) },
+	}
+	for name, shape := range shapes {
+		t.Run(name, func(t *testing.T) {
+			var got [2]*Postmortem
+			var evidence [2]int
+			for i, lang := range []string{"en", "ja"} {
+				_, doc, _ := seedReport(t, lang)
+				got[i] = export(lang, shape(doc))
+				evidence[i] = evidenceOf(shape(doc))
+			}
+			en, ja := got[0], got[1]
+			if !reflect.DeepEqual(en.Detection, ja.Detection) {
+				t.Errorf("the warning events depend on the language:\nen %+v\nja %+v", en.Detection, ja.Detection)
+			}
+			if name == "report" && len(en.Detection.Events) == 0 {
+				t.Error("the report's warning events are not in the postmortem")
+			}
+			if len(en.Impact.Objects) == 0 || !reflect.DeepEqual(en.Impact.Objects[0].Object, ja.Impact.Objects[0].Object) {
+				t.Errorf("affected objects: en %+v, ja %+v", en.Impact.Objects, ja.Impact.Objects)
+			}
+			if evidence[0] == 0 || evidence[0] != evidence[1] {
+				t.Errorf("%d evidence lines in English, %d in Japanese", evidence[0], evidence[1])
+			}
+		})
+	}
+}
+
+// findingsList cuts a report document down to its bare list of findings.
+func findingsList(t *testing.T, doc []byte) json.RawMessage {
+	t.Helper()
+	var d struct{ Findings json.RawMessage }
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Findings
+}
+
+// evidenceOf counts the evidence lines of the findings.
+func evidenceOf(raw json.RawMessage) int {
+	n := 0
+	for _, f := range parseFindings(raw).findings {
+		n += len(f.Evidence)
+	}
+	return n
 }
