@@ -6,26 +6,31 @@
 // appending (and fsyncing) journal lines and writing the full output of
 // actions next to the journal. Every method that records something returns
 // only after the event is on disk, so whatever the screen shows has been
-// journaled. The caller runs the two blocking things itself (the model call
-// and the action) and feeds the results back:
+// journaled. The two blocking things, the model call and the action, run
+// outside it: an Engine does them for a step, on any goroutine, and the
+// caller feeds what it returns back to the session:
 //
 //	s, err := session.New(dir, meta, session.Options{})   // or session.Open(dir, opts) to resume
+//	eng := session.NewEngine(s, client, runner)           // client: llm.Client or the offline responder
 //	s.Report(session.FirstResponse{Markdown: md, Findings: js, Title: t})
 //	step, err := s.Investigate()                          // or s.Operator(text)
 //	for {
 //		switch step.Kind {
-//		case session.StepModel:   // call the model with step.Request
-//			reply, err := client.Complete(ctx, step.Request, onDelta)
-//			if err != nil { step, _ = s.ModelFailed(err) } else { step, _ = s.ModelReplied(reply) }
-//		case session.StepApprove: // show step.Action (risk, reason) for step.CallID
+//		case session.StepModel:   // ask the model
+//			reply, err := eng.Complete(ctx, step, onDelta)
+//			step, _ = s.ModelDone(reply, err)
+//		case session.StepApprove: // show step.Card for step.Command (step.CallID)
 //			step, _ = s.Approve(step.CallID, false)  // or Deny(id, reason), Edit(id, line), Operator(text)
-//		case session.StepRun:     // run step.Action through the executor
-//			res, err := exec.Run(ctx, step.Action)
-//			step, _ = s.ActionDone(step.CallID, res, err)
+//		case session.StepRun:     // run the action
+//			step, _ = s.Executed(eng.Execute(ctx, step))
 //		case session.StepIdle, session.StepDone:
 //			// wait for the operator: Operator(text), Retry() after an error, Resolve(text)
 //		}
 //	}
+//
+// Callers that call the model or run the action themselves use
+// step.Request and step.Action, and ModelReplied / ModelFailed and
+// ActionDone, which do the same.
 //
 // Drive runs that loop for tests and non-interactive paths.
 //
@@ -40,10 +45,26 @@
 //	func Verify(dir string) (VerifyReport, error)             // hash chain and output files
 //	func ToolSpec(lang string) (llm.ToolSpec, error)          // the kubectl tool offered to the model
 //	func NewOffline(findings []triage.Finding, lang string) *Offline // an llm.Client with no network
-//	func Drive(ctx, s, client llm.Client, runner Runner, decide func(Step) Answer) error // run steps until idle
+//	func Drive(ctx, s, client Completer, runner Runner, decide func(Step) Answer) error // run steps until idle
+//	func NewEngine(s *Session, client Completer, runner Runner) *Engine
 //
+//	type Completer interface { Complete(ctx, llm.Request, func(llm.Delta)) (llm.Reply, error) } // llm.Client, *Offline
 //	type Runner interface { Run(ctx, kube.Action) (kube.Result, error) } // e.g. *kube.Executor
 //	type Answer struct { Decision Decision; Text string }                // Drive's approval decisions
+//
+//	func (e *Engine) Complete(ctx, step Step, onDelta func(Delta)) (Reply, error) // StepModel
+//	func (e *Engine) Execute(ctx, step Step) Execution                             // StepRun; writes the output
+//
+//	type Step struct { Kind StepKind; CallID, Command, Reason string; Pending int; Card Card; Request llm.Request; Action kube.Action }
+//	type Card struct {                       // StepApprove: what the approval card shows and offers
+//		Risk, Classified string              // kube's risk name and why
+//		Runnable, MayAlwaysAllow bool        // approving runs it; "always" is offered (read-only only)
+//		ClusterScoped, AllNamespaces bool    // where it reads: kube.ClusterScoped resources, no objects, or -A
+//		Namespace string                     // else the namespace: -n, the session's, or "default"
+//		Warning string                       // cluster text since the operator spoke reads like an instruction
+//	}
+//	type Delta struct { Text string; Retry *Retry }                      // streamed model text or a retry notice
+//	type RequestView struct { Model string; Messages int; Text string } // the last request, for a reader
 //
 //	func (s *Session) Meta() Meta
 //	func (s *Session) Dir() string
@@ -64,6 +85,9 @@
 //	func (s *Session) ModelFailed(err error) (Step, error)
 //	func (s *Session) Retry() (Step, error)         // after a model error: ask again
 //	func (s *Session) ActionDone(callID string, r kube.Result, err error) (Step, error)
+//	func (s *Session) ModelDone(r Reply, err error) (Step, error)   // ModelReplied, or ModelFailed on err
+//	func (s *Session) Executed(x Execution) (Step, error)          // ActionDone for Engine.Execute
+//	func (s *Session) LastRequestView() (RequestView, bool)
 //	func (s *Session) Note(text string) error
 //	func (s *Session) Resolve(text string) error    // phase → resolved with the root-cause statement
 //	func (s *Session) OutputPath(e Event) string    // absolute path of a result's full output
@@ -126,6 +150,42 @@
 // follow Meta.Lang (en or ja). The tool answers the model reads ("Not run:
 // the operator denied …", "$ kubectl … (ran at …)") stay English: the
 // offline responder tells a call's outcome from their first words.
+//
+// # Policy
+//
+// The session decides everything about a proposal; a screen only renders
+// the Card. Runnable: read-only and sensitive actions run once approved,
+// nothing else ever does. MayAlwaysAllow: read-only only (Approve enforces
+// it too). Where the action reads: cluster-scoped resources are the ones
+// kube.ClusterScoped names, the product's one list, plus top node and the
+// verbs that read no objects. Warning: a result the model read since the
+// operator last spoke (or the report, in the first turn) holds a phrase
+// that addresses the model ("ignore previous instructions", "<|im_start|>",
+// …).
+//
+// # What is journaled where
+//
+// Session methods run on one goroutine (for the screen, bubbletea's Update)
+// and each returns only after its events are appended to the journal and
+// fsynced, so the screen, which derives everything from Events, never shows
+// a step that is not on disk. Engine.Complete and Engine.Execute run on
+// another goroutine (the screen's commands) and touch no state of the
+// session: Complete only calls the model with the request the step carries;
+// Execute runs the action, redacts its output, summary and view, and writes
+// the full output to a new file in dir/out/ and fsyncs it before it
+// returns. Executed then, on the session's goroutine, hard-links that file
+// to the name of the result event about to be appended (dir/out/<seq>.txt;
+// a name that is taken is an error, nothing is written through it) and
+// appends and fsyncs the result event. So what stays synchronous is one
+// journal line per event and a link; the slow part, redacting and writing
+// an output of any size, is not. The result event's number, and so the
+// file's name, is only known once the event is appended, which is why the
+// naming waits for Executed. ActionDone, for callers without an engine,
+// redacts and writes the output synchronously. A process killed between
+// Execute and Executed leaves a run-*.tmp file in dir/out/ that no event
+// names; the call is StepRun again when the session is opened. The
+// postmortem export reads the journal in its own command and journals only
+// a note when it fails.
 //
 // # Journal
 //

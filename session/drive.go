@@ -4,15 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/kuberesponder/kuberesponder/kube"
-	"github.com/kuberesponder/kuberesponder/llm"
 )
-
-// Runner runs an approved action.
-type Runner interface {
-	Run(ctx context.Context, a kube.Action) (kube.Result, error)
-}
 
 // Answer is how Drive's decide function answers an approval step.
 type Answer struct {
@@ -25,7 +17,8 @@ type Answer struct {
 // and end the drive with the session waiting; they are not returned as
 // errors. The error is for a journal that cannot be written, a decision the
 // session rejects, or ctx ending.
-func Drive(ctx context.Context, s *Session, client llm.Client, runner Runner, decide func(Step) Answer) error {
+func Drive(ctx context.Context, s *Session, client Completer, runner Runner, decide func(Step) Answer) error {
+	eng := NewEngine(s, client, runner)
 	step := s.Next()
 	for {
 		if err := ctx.Err(); err != nil {
@@ -36,18 +29,13 @@ func Drive(ctx context.Context, s *Session, client llm.Client, runner Runner, de
 		case StepIdle, StepDone:
 			return nil
 		case StepModel:
-			reply, cerr := client.Complete(ctx, step.Request, nil)
-			if cerr != nil {
-				if errors.Is(cerr, context.Canceled) && ctx.Err() != nil {
-					return ctx.Err()
-				}
-				step, err = s.ModelFailed(cerr)
-			} else {
-				step, err = s.ModelReplied(reply)
+			reply, cerr := eng.Complete(ctx, step, nil)
+			if cerr != nil && errors.Is(cerr, context.Canceled) && ctx.Err() != nil {
+				return ctx.Err()
 			}
+			step, err = s.ModelDone(reply, cerr)
 		case StepRun:
-			res, rerr := runner.Run(ctx, step.Action)
-			step, err = s.ActionDone(step.CallID, res, rerr)
+			step, err = s.Executed(eng.Execute(ctx, step))
 		case StepApprove:
 			if decide == nil {
 				return fmt.Errorf("proposal %s needs a decision", step.CallID)

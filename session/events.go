@@ -123,12 +123,14 @@ type StepKind int
 const (
 	// StepIdle: wait for the operator.
 	StepIdle StepKind = iota
-	// StepModel: call the model with Step.Request, then ModelReplied or ModelFailed.
+	// StepModel: call the model with Step.Request (Engine.Complete), then
+	// ModelReplied or ModelFailed (ModelDone).
 	StepModel
-	// StepApprove: show the approval card for Step.CallID / Step.Action,
-	// then Approve, Deny, Edit or Operator.
+	// StepApprove: show the approval card (Step.Card) for Step.CallID /
+	// Step.Command, then Approve, Deny, Edit or Operator.
 	StepApprove
-	// StepRun: run Step.Action for Step.CallID, then ActionDone.
+	// StepRun: run Step.Action for Step.CallID, then ActionDone
+	// (Engine.Execute, then Executed).
 	StepRun
 	// StepDone: the incident is resolved and nothing is pending.
 	StepDone
@@ -151,14 +153,19 @@ func (k StepKind) String() string {
 	return "unknown"
 }
 
-// Step is what should happen now, derived from the journal.
+// Step is what should happen now, derived from the journal. A screen needs
+// only its plain fields (Kind, CallID, Command, Reason, Pending, Card) and
+// hands the step to an Engine for the blocking work; Request and Action are
+// for callers that call the model or run the action themselves.
 type Step struct {
 	Kind    StepKind
 	Request llm.Request // StepModel
 	CallID  string      // StepApprove, StepRun
 	Action  kube.Action // StepApprove, StepRun: parsed and classified by kube.Parse
+	Command string      // StepApprove, StepRun: the command line, as Action.String() prints it
 	Reason  string      // StepApprove, StepRun: the model's reason for the proposal
 	Pending int         // StepApprove, StepRun: calls of the last reply still unanswered, this one included
+	Card    Card        // StepApprove: what the approval card shows and offers
 }
 
 // FirstResponse is the triage result handed to Report.

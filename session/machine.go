@@ -19,12 +19,14 @@ func (s *Session) Next() Step {
 	st := &s.st
 	if p := st.pendingCalls(); len(p) > 0 {
 		c := p[0]
-		step := Step{CallID: c.id, Action: c.run(), Reason: c.prop.Reason, Pending: len(p)}
+		a := c.run()
+		step := Step{CallID: c.id, Action: a, Command: a.String(), Reason: c.prop.Reason, Pending: len(p)}
 		switch c.decision {
 		case Approved, Always, Auto, Edited:
 			step.Kind = StepRun
 		default:
 			step.Kind = StepApprove
+			step.Card = s.card(a)
 		}
 		return step
 	}
@@ -42,7 +44,7 @@ func (s *Session) Next() Step {
 func (s *Session) advance() (Step, error) {
 	st := &s.st
 	for _, c := range st.pendingCalls() {
-		if c.decision == "" && c.action.Risk == kube.ReadOnly && st.always[c.action.String()] {
+		if c.decision == "" && mayAlwaysAllow(c.action) && st.always[c.action.String()] {
 			if err := s.record(Event{Kind: KindDecision, CallID: c.id, Decision: Auto}); err != nil {
 				return s.Next(), err
 			}
@@ -144,7 +146,7 @@ func (s *Session) Approve(callID string, always bool) (Step, error) {
 	if err != nil {
 		return s.Next(), err
 	}
-	if always && c.action.Risk != kube.ReadOnly {
+	if always && !mayAlwaysAllow(c.action) {
 		return s.Next(), fmt.Errorf("only read-only commands can be always allowed, and %s is %s; approve it once", c.action.String(), c.action.Risk)
 	}
 	d := Approved
@@ -363,65 +365,6 @@ func (s *Session) Retry() (Step, error) {
 	}
 	if err := s.record(Event{Kind: KindNote, Status: noteRetry, Text: s.st.say(msgRetry)}); err != nil {
 		return s.Next(), fmt.Errorf("record retry: %w", err)
-	}
-	return s.advance()
-}
-
-// ActionDone journals what running the call's action produced: the full
-// output goes to a file next to the journal, the model is shown ModelView.
-// A run that finishes after the operator interjected is journaled as a note.
-func (s *Session) ActionDone(callID string, r kube.Result, runErr error) (Step, error) {
-	c, ok := s.st.calls[callID]
-	if !ok {
-		return s.Next(), fmt.Errorf("there is no proposal %q", callID)
-	}
-	switch {
-	case c.result != nil && c.result.Status == Interrupted && c.decision != Interjected && !c.late:
-		name, sum, err := s.j.writeOutput(s.redact(r.Output))
-		if err != nil {
-			return s.Next(), fmt.Errorf("record the output of %s: %w", c.run().String(), err)
-		}
-		if err := s.record(Event{Kind: KindNote, Status: noteLate, CallID: c.id, Command: c.run().String(),
-			Output: name, OutputSHA: sum, Summary: s.redact(oneLine(r.Summary)),
-			Text: s.st.say(msgLate)}); err != nil {
-			return s.Next(), fmt.Errorf("record the output of %s: %w", c.run().String(), err)
-		}
-		return s.Next(), nil
-	case c.result != nil:
-		return s.Next(), fmt.Errorf("proposal %q was already answered (%s)", callID, c.result.Status)
-	case c.decision != Approved && c.decision != Always && c.decision != Auto && c.decision != Edited:
-		return s.Next(), fmt.Errorf("proposal %q was not approved", callID)
-	}
-	a := c.run()
-	cmd := a.String()
-	output := s.redact(r.Output)
-	name, sum, err := s.j.writeOutput(output)
-	if err != nil {
-		return s.Next(), fmt.Errorf("record the output of %s: %w", cmd, err)
-	}
-	e := Event{Status: Ran, Command: cmd, Output: name, OutputSHA: sum, Summary: s.redact(oneLine(r.Summary))}
-	view := s.redact(r.ModelView)
-	if view == "" {
-		view = headLines(output, fallbackViewLines)
-	}
-	if runErr != nil {
-		e.Status = Failed
-		msg := s.redact(oneLine(runErr.Error()))
-		e.Reason = msg
-		if e.Summary == "" {
-			e.Summary = "failed: " + msg
-		}
-		view = strings.TrimSpace("The command failed: " + msg + "\n" + view)
-	} else if e.Summary == "" {
-		e.Summary = lineCount(output)
-	}
-	header := fmt.Sprintf("$ %s (ran at %s)", cmd, s.opts.Now().Format("15:04:05"))
-	if c.edited != nil {
-		header = fmt.Sprintf("The operator edited the command to: %s (ran at %s)", cmd, s.opts.Now().Format("15:04:05"))
-	}
-	e.ModelView = header + "\n" + view
-	if err := s.answer(c, e); err != nil {
-		return s.Next(), fmt.Errorf("record the result of %s: %w", cmd, err)
 	}
 	return s.advance()
 }

@@ -49,7 +49,8 @@ func memoCount(count func(string) int) func(string) int {
 }
 
 // redactor removes secret values from text; it returns the redacted text
-// and how many values it removed.
+// and how many values it removed. It must be safe for concurrent use: an
+// Engine redacts outputs on the goroutine that ran the action.
 type redactor interface {
 	Redact(text string) (string, int)
 }
@@ -148,13 +149,8 @@ func (s *Session) record(e Event) error {
 }
 
 // redact makes text that is about to be journaled safe to print and
-// removes secret values from it. Escape sequences are removed and lone
-// control characters shown escaped (redact.Terminal) first: a sequence
-// planted inside a token would otherwise hide it from the redactor.
-func (s *Session) redact(text string) string {
-	out, _ := s.red.Redact(redact.Terminal(text))
-	return out
-}
+// removes secret values from it (see scrub).
+func (s *Session) redact(text string) string { return scrub(s.red, text) }
 
 // redactJSON is redact for a JSON document: control characters are
 // removed (redact.Strip) rather than shown escaped, so the document stays
