@@ -136,7 +136,7 @@ func runSession(cmd *cobra.Command, o *rootOptions) error {
 	}
 	defer s.Close()
 
-	var client ui.Completer = model
+	var client session.Completer = model
 	offline := &offlineClient{lang: s.Meta().Lang}
 	if model == nil {
 		offline.set(findingsOf(s))

@@ -34,9 +34,7 @@ const (
 // or a snapshot.
 type source struct {
 	meta   session.Meta
-	runner interface {
-		Run(ctx context.Context, a kube.Action) (kube.Result, error)
-	}
+	runner session.Runner
 	// gather returns the facts; for a snapshot they are the captured ones.
 	gather func(ctx context.Context) (*triage.Facts, error)
 }

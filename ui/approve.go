@@ -10,7 +10,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -40,17 +39,18 @@ func (c cardMode) String() string {
 	return "unknown"
 }
 
-// card is the approval card of the pending proposal.
+// card is the approval card of the pending proposal. What it offers and
+// where it says the action reads is the session's (session.Card); the card
+// only renders it.
 type card struct {
 	callID  string
-	action  kube.Action
 	command string
 	reason  string
 	pending int
 	shown   time.Time
 	mode    cardMode
 	input   lineInput
-	warning string // cluster text before it reads like an instruction to the model
+	info    session.Card
 	// cut is set by the last render when the command did not fit on the
 	// screen: a command nobody could read in full is not approved.
 	cut bool
@@ -61,23 +61,17 @@ type card struct {
 func (m *Model) showCard(step session.Step) {
 	m.card = &card{
 		callID:  step.CallID,
-		action:  step.Action,
-		command: step.Action.String(),
+		command: step.Command,
 		reason:  step.Reason,
 		pending: step.Pending,
 		shown:   m.now(),
-		warning: injectionHint(m.events),
+		info:    step.Card,
 	}
 	m.follow = true
 }
 
 // armed reports whether the card accepts decisions yet.
 func (c *card) armed(now time.Time) bool { return now.Sub(c.shown) >= armDelay }
-
-// runnable reports whether the card's action may run at all.
-func (c *card) runnable() bool {
-	return c.action.Risk == kube.ReadOnly || c.action.Risk == kube.Sensitive
-}
 
 // cardKey handles a decision key on the card; ok is false for other keys.
 func (m *Model) cardKey(msg tea.KeyMsg) (tea.Cmd, bool) {
@@ -92,13 +86,13 @@ func (m *Model) cardKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, k.Copy):
 		return m.copyText(c.command), true
-	case key.Matches(msg, k.Approve, k.Always) && !c.runnable():
+	case key.Matches(msg, k.Approve, k.Always) && !c.info.Runnable:
 		m.setFlash("This command changes the cluster; it never runs here. Press c to copy it and run it yourself.", true)
 		return nil, true
 	case key.Matches(msg, k.Approve, k.Always) && c.cut:
 		m.setFlash("The whole command does not fit on the screen; make the window larger to read it before approving (e shows it in full).", true)
 		return nil, true
-	case key.Matches(msg, k.Always) && c.action.Risk != kube.ReadOnly:
+	case key.Matches(msg, k.Always) && !c.info.MayAlwaysAllow:
 		m.setFlash("Only read-only actions can be always allowed; press y to run this one once.", true)
 		return nil, true
 	case key.Matches(msg, k.Approve):
@@ -164,7 +158,7 @@ func (m *Model) cardView(w, maxLines int) string {
 	inner := max(w-4, 10)
 	var head, lines, foot []string
 	title := "Run this command?"
-	if !c.runnable() {
+	if !c.info.Runnable {
 		title = "Proposed fix — run it yourself"
 	}
 	if c.pending > 1 {
@@ -174,27 +168,22 @@ func (m *Model) cardView(w, maxLines int) string {
 	for _, l := range wrapCommand(clean(c.command), inner) {
 		head = append(head, st.Command.Render(l))
 	}
-	badge := st.risk(c.action.Risk.String()).Render("[" + strings.ToUpper(c.action.Risk.String()) + "]")
-	lines = append(lines, wrapStyled(badge+" ", clean(c.action.Reason), inner, st.Dim)...)
+	badge := st.risk(c.info.Risk).Render("[" + strings.ToUpper(c.info.Risk) + "]")
+	lines = append(lines, wrapStyled(badge+" ", clean(c.info.Classified), inner, st.Dim)...)
 	if c.reason != "" {
 		lines = append(lines, wrapStyled(st.Dim.Render("why: "), clean(c.reason), inner, st.Text)...)
 	}
 	where := "cluster-scoped"
-	if namespaced(c.action) {
-		ns := c.action.Namespace
-		if c.action.AllNamespaces {
-			ns = "all namespaces"
-		} else if ns == "" {
-			ns = m.s.Meta().Namespace
-		}
-		if ns == "" {
-			ns = "default"
-		}
-		where = "namespace " + ns
+	switch {
+	case c.info.ClusterScoped:
+	case c.info.AllNamespaces:
+		where = "namespace all namespaces"
+	default:
+		where = "namespace " + c.info.Namespace
 	}
 	lines = append(lines, st.Dim.Render(truncate(clean(fmt.Sprintf("context %s · %s", m.s.Meta().Context, where)), inner)))
-	if c.warning != "" {
-		lines = append(lines, wrapStyled(st.Warning.Render("! "), c.warning, inner, st.Warning)...)
+	if w := clean(c.info.Warning); w != "" {
+		lines = append(lines, wrapStyled(st.Warning.Render("! "), w, inner, st.Warning)...)
 	}
 	switch c.mode {
 	case cardDeny, cardEdit:
@@ -226,56 +215,6 @@ func (m *Model) cardView(w, maxLines int) string {
 	return box.Width(w - 2).Render(strings.Join(body, "\n"))
 }
 
-// clusterScoped reports whether r names a common cluster-scoped resource
-// (plural, singular or short name, without its API group).
-func clusterScoped(r string) bool {
-	switch r {
-	case "nodes", "node", "no",
-		"namespaces", "namespace", "ns",
-		"persistentvolumes", "persistentvolume", "pv",
-		"storageclasses", "storageclass", "sc",
-		"clusterroles", "clusterrole",
-		"clusterrolebindings", "clusterrolebinding",
-		"customresourcedefinitions", "customresourcedefinition", "crd", "crds",
-		"priorityclasses", "priorityclass", "pc",
-		"ingressclasses", "ingressclass",
-		"runtimeclasses", "runtimeclass",
-		"csidrivers", "csidriver", "csinodes", "csinode",
-		"volumeattachments", "volumeattachment",
-		"certificatesigningrequests", "certificatesigningrequest", "csr",
-		"mutatingwebhookconfigurations", "mutatingwebhookconfiguration",
-		"validatingwebhookconfigurations", "validatingwebhookconfiguration",
-		"apiservices", "apiservice",
-		"componentstatuses", "componentstatus", "cs",
-		"flowschemas", "flowschema",
-		"prioritylevelconfigurations", "prioritylevelconfiguration":
-		return true
-	}
-	return false
-}
-
-// namespaced reports whether the namespace matters to an action: false for
-// cluster-scoped resources (nodes, namespaces, persistent volumes, …), for
-// top node and for verbs that read no objects (version, api-resources).
-func namespaced(a kube.Action) bool {
-	switch a.Verb {
-	case "version", "api-resources", "api-versions", "cluster-info":
-		return false
-	case "top":
-		return a.SubVerb != "node" && a.SubVerb != "nodes" && a.SubVerb != "no"
-	}
-	if a.Resource == "" {
-		return true
-	}
-	for _, r := range strings.Split(strings.ToLower(a.Resource), ",") {
-		r, _, _ = strings.Cut(r, ".") // storageclasses.storage.k8s.io
-		if !clusterScoped(r) {
-			return true
-		}
-	}
-	return false
-}
-
 // cardHints are the key lines of the card, packed into width w without
 // splitting a key from its description.
 func (m *Model) cardHints(c *card, w int) []string {
@@ -291,16 +230,16 @@ func (m *Model) cardHints(c *card, w int) []string {
 		return st.Key.Render(k) + " " + st.KeyDesc.Render(d)
 	}
 	var parts []string
-	if c.runnable() {
+	if c.info.Runnable {
 		parts = append(parts, h("y", "run once"))
-		if c.action.Risk == kube.ReadOnly {
+		if c.info.MayAlwaysAllow {
 			parts = append(parts, h("a", "always allow this command"))
 		}
 	} else {
 		parts = append(parts, h("c", "copy"))
 	}
 	parts = append(parts, h("n", "deny"), h("e", "edit"))
-	if c.runnable() {
+	if c.info.Runnable {
 		parts = append(parts, h("c", "copy"))
 	}
 	var lines []string
@@ -316,47 +255,6 @@ func (m *Model) cardHints(c *card, w int) []string {
 		}
 	}
 	return append(lines, cur)
-}
-
-// injectionPhrases are fragments of cluster text that address the model.
-var injectionPhrases = []string{
-	"ignore previous", "ignore all previous", "ignore the above", "ignore your instructions",
-	"disregard previous", "disregard all", "disregard the above", "forget your instructions",
-	"new instructions", "system prompt", "you are now", "as an ai", "you must run",
-	"run the following command", "execute the following", "approve this", "assistant:",
-	"<|im_start|>", "[inst]", "### instruction", "指示を無視", "以前の指示", "システムプロンプト",
-}
-
-// injectionHint looks at the cluster text the model read since the operator
-// last spoke (results, and the report in the first turn) and returns a
-// warning when some of it reads like an instruction to the model.
-func injectionHint(events []session.Event) string {
-	from := 0
-	for i := len(events) - 1; i >= 0; i-- {
-		if events[i].Kind == session.KindOperator {
-			from = i
-			break
-		}
-	}
-	for _, e := range events[from:] {
-		var text, where string
-		switch e.Kind {
-		case session.KindResult:
-			text, where = e.ModelView, "the output of kubectl "+strings.TrimPrefix(e.Command, "kubectl ")
-		case session.KindReport:
-			text, where = e.Text, "the first-response report"
-		default:
-			continue
-		}
-		low := strings.ToLower(text)
-		for _, p := range injectionPhrases {
-			if i := strings.Index(low, p); i >= 0 {
-				frag := oneLine(text[i:min(len(text), i+60)])
-				return fmt.Sprintf("This proposal follows cluster text that reads like an instruction to the model (%q in %s). Check that the command serves your investigation.", frag, oneLine(where))
-			}
-		}
-	}
-	return ""
 }
 
 // allowedList is the overlay listing what runs without asking.

@@ -10,8 +10,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/kuberesponder/kuberesponder/kube"
-	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -52,7 +50,7 @@ type activity struct {
 	cancel   context.CancelFunc
 	canceled bool
 	text     strings.Builder // model text streamed so far
-	retry    *llm.Retry
+	retry    *session.Retry
 	retryAt  time.Time
 }
 
@@ -65,19 +63,17 @@ type (
 	}
 	deltaMsg struct {
 		id int
-		d  llm.Delta
+		d  session.Delta
 		ch chan tea.Msg
 	}
 	replyMsg struct {
 		id    int
-		reply llm.Reply
+		reply session.Reply
 		err   error
 	}
 	resultMsg struct {
-		id     int
-		callID string
-		res    kube.Result
-		err    error
+		id int
+		ex session.Execution
 	}
 	exportMsg struct {
 		path string
@@ -114,10 +110,10 @@ func (m *Model) startReport() tea.Cmd {
 	}
 }
 
-// startModel calls the model in a command. Streamed deltas travel through a
-// channel that waitFor reads one message at a time, so nothing but commands
-// ever talks to the program.
-func (m *Model) startModel(req llm.Request) tea.Cmd {
+// startModel calls the model for step in a command. Streamed deltas travel
+// through a channel that waitFor reads one message at a time, so nothing but
+// commands ever talks to the program.
+func (m *Model) startModel(step session.Step) tea.Cmd {
 	if m.act != nil && m.act.kind == actModel {
 		m.act.cancel() // superseded by a newer request
 	}
@@ -127,19 +123,16 @@ func (m *Model) startModel(req llm.Request) tea.Cmd {
 	}
 	a, ctx := m.begin(actModel, label)
 	m.act = a
-	client := m.cfg.Client
+	eng := m.eng
 	ch := make(chan tea.Msg, 64)
 	call := func() tea.Msg {
 		defer close(ch)
-		reply, err := func() (r llm.Reply, err error) {
-			defer guard(&err)
-			return client.Complete(ctx, req, func(d llm.Delta) {
-				select {
-				case ch <- deltaMsg{id: a.id, d: d, ch: ch}:
-				case <-ctx.Done():
-				}
-			})
-		}()
+		reply, err := eng.Complete(ctx, step, func(d session.Delta) {
+			select {
+			case ch <- deltaMsg{id: a.id, d: d, ch: ch}:
+			case <-ctx.Done():
+			}
+		})
 		ch <- replyMsg{id: a.id, reply: reply, err: err}
 		return nil
 	}
@@ -157,18 +150,16 @@ func waitFor(ch chan tea.Msg) tea.Cmd {
 	}
 }
 
-// startRun runs an approved action in a command.
-func (m *Model) startRun(callID string, a kube.Action) tea.Cmd {
-	act, ctx := m.begin(actRun, "running "+a.String())
-	act.callID = callID
+// startRun runs the approved action of step in a command. The engine
+// writes the action's full output there too; the result is journaled when
+// its message arrives.
+func (m *Model) startRun(step session.Step) tea.Cmd {
+	act, ctx := m.begin(actRun, "running "+step.Command)
+	act.callID = step.CallID
 	m.act = act
-	runner := m.cfg.Runner
+	eng := m.eng
 	return func() tea.Msg {
-		res, err := func() (r kube.Result, err error) {
-			defer guard(&err)
-			return runner.Run(ctx, a)
-		}()
-		return resultMsg{id: act.id, callID: callID, res: res, err: err}
+		return resultMsg{id: act.id, ex: eng.Execute(ctx, step)}
 	}
 }
 
@@ -195,7 +186,8 @@ func (m *Model) startExport() tea.Cmd {
 }
 
 // guard turns a panic in a blocking call into an error, so that a fault in
-// a client, runner or exporter ends that call and not the session.
+// a reporter or exporter ends that call and not the session (the engine
+// does the same for the model and the runner).
 func guard(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("internal error: %v", r)

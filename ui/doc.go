@@ -3,10 +3,15 @@
 // approves, denies or edits each proposed kubectl command.
 //
 // It is the only package that imports bubbletea, bubbles, lipgloss and
-// glamour. One root Model handles every message; the blocking work (the first
-// response, model calls, actions, the postmortem export) runs in tea.Cmds and
-// comes back as messages. Streamed model text travels through a channel that
-// a command reads one delta at a time; nothing calls Program.Send.
+// glamour, and of the product it imports only session: the session decides
+// what a card offers (session.Card) and its Engine calls the model and runs
+// actions; the screen renders and wraps those calls in tea.Cmds. One root
+// Model handles every message; the blocking work (the first response, model
+// calls, actions with the writing of their output, the postmortem export)
+// runs in tea.Cmds and comes back as messages, which the session journals
+// before the screen shows them. Streamed model text travels through a
+// channel that a command reads one delta at a time; nothing calls
+// Program.Send.
 //
 // The transcript is derived from the session's journal (session.Events);
 // the screen keeps indexes into it and renderings per entry and width, never
@@ -17,8 +22,9 @@
 //
 //	func Run(ctx context.Context, cfg Config) error
 //
-// Config carries the session, the model (Completer: llm.Client or the offline
-// responder), the Runner (kube's executor), an optional Reporter that writes
+// Config carries the session, the model (a session.Completer: the model's
+// client or the offline responder), the runner (a session.Runner: kube's
+// executor or a snapshot's), an optional Reporter that writes
 // the first response when the session has none, an optional Exporter for
 // ctrl+e, the Styles chosen before the program starts (DetectStyles reads
 // NO_COLOR and the terminal background once), the terminal's In/Out and the
@@ -34,7 +40,8 @@
 // cards offer y only), n denies with an optional reason, e edits (the line is
 // parsed and classified again). The card names the pinned context and, for
 // namespaced actions only, the namespace; cluster-scoped ones (nodes,
-// namespaces, persistent volumes, …) say "cluster-scoped". tab moves the
+// namespaces, persistent volumes, …) say "cluster-scoped". A card warns when
+// the cluster text the model read reads like an instruction to it. tab moves the
 // focus between the input box and the transcript; keys typed in the input
 // box never decide a card, and a newly shown card ignores keys for 300 ms.
 // esc cancels the running model call or action; ctrl+e exports the

@@ -13,20 +13,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/glamour"
 
-	"github.com/kuberesponder/kuberesponder/kube"
-	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
 )
-
-// Completer completes chat requests; llm.Client and the offline responder satisfy it.
-type Completer interface {
-	Complete(ctx context.Context, req llm.Request, onDelta func(llm.Delta)) (llm.Reply, error)
-}
-
-// Runner runs one approved read-only action; kube's executor satisfies it.
-type Runner interface {
-	Run(ctx context.Context, a kube.Action) (kube.Result, error)
-}
 
 // Reporter writes the first response (triage report) of a session that has none yet.
 type Reporter interface {
@@ -58,9 +46,9 @@ type Config struct {
 	// Session is the incident; the screen derives everything it shows from its journal.
 	Session *session.Session
 	// Client is the model, or the offline responder.
-	Client Completer
+	Client session.Completer
 	// Runner runs approved actions.
-	Runner Runner
+	Runner session.Runner
 	// Report writes the first response when the session has no report yet;
 	// nil means the session starts without one.
 	Report Reporter
@@ -97,6 +85,7 @@ type Model struct {
 	ctx   context.Context
 	cfg   Config
 	s     *session.Session
+	eng   *session.Engine // calls the model and runs actions for s
 	st    Styles
 	keys  keyMap
 	now   func() time.Time
@@ -175,6 +164,7 @@ func New(ctx context.Context, cfg Config) *Model {
 		ctx:    ctx,
 		cfg:    cfg,
 		s:      cfg.Session,
+		eng:    session.NewEngine(cfg.Session, cfg.Client, cfg.Runner),
 		st:     cfg.Styles,
 		keys:   newKeyMap(),
 		now:    cfg.Now,

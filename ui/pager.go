@@ -78,16 +78,16 @@ func (m *Model) openOutput() tea.Cmd {
 // openRequest shows the last model request, exactly as it was sent (or is
 // being sent), in the pager. The session rebuilds it from the journal.
 func (m *Model) openRequest() {
-	req, ok := m.s.LastRequest()
+	req, ok := m.s.LastRequestView()
 	if !ok {
 		m.setFlash("Nothing has been sent to the model yet.", false)
 		return
 	}
-	title := fmt.Sprintf("Last model request, as sent to %s (%d messages)", req.Model, len(req.Messages))
+	title := fmt.Sprintf("Last model request, as sent to %s (%d messages)", req.Model, req.Messages)
 	if req.Model == "offline" {
 		title = "Last model request (offline: nothing left this machine)"
 	}
-	m.pager = newPager(title, clean(session.FormatRequest(req)))
+	m.pager = newPager(title, clean(req.Text))
 	m.pager.words = true
 }
 

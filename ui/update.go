@@ -98,9 +98,9 @@ func (m *Model) apply(step session.Step, err error) tea.Cmd {
 	m.card = nil
 	switch step.Kind {
 	case session.StepModel:
-		return m.startModel(step.Request)
+		return m.startModel(step)
 	case session.StepRun:
-		return m.startRun(step.CallID, step.Action)
+		return m.startRun(step)
 	case session.StepApprove:
 		m.showCard(step)
 	}
@@ -152,9 +152,9 @@ func (m *Model) onDelta(msg deltaMsg) {
 		r := *msg.d.Retry
 		a.retry, a.retryAt = &r, m.now().Add(r.Wait)
 	}
-	if msg.d.Content != "" {
+	if msg.d.Text != "" {
 		a.retry = nil
-		a.text.WriteString(msg.d.Content)
+		a.text.WriteString(msg.d.Text)
 	}
 }
 
@@ -162,18 +162,15 @@ func (m *Model) onReply(msg replyMsg) tea.Cmd {
 	if !m.finish(msg.id) {
 		return nil // superseded: the session already moved on
 	}
-	if msg.err != nil {
-		if errors.Is(msg.err, context.Canceled) {
-			m.setFlash("Model call cancelled.", false)
-		}
-		return m.apply(m.s.ModelFailed(msg.err))
+	if msg.err != nil && errors.Is(msg.err, context.Canceled) {
+		m.setFlash("Model call cancelled.", false)
 	}
-	return m.apply(m.s.ModelReplied(msg.reply))
+	return m.apply(m.s.ModelDone(msg.reply, msg.err))
 }
 
 func (m *Model) onResult(msg resultMsg) tea.Cmd {
 	current := m.finish(msg.id)
-	step, err := m.s.ActionDone(msg.callID, msg.res, msg.err)
+	step, err := m.s.Executed(msg.ex)
 	if !current {
 		m.sync() // a late result is journaled as a note; the session has moved on
 		return nil

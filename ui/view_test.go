@@ -14,7 +14,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
 )
@@ -363,45 +362,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// TestCardNamesTheNamespaceOnlyWhenItMatters checks the card's line of
+// where the action reads; which actions are cluster-scoped is the session's
+// decision (session.TestCard).
 func TestCardNamesTheNamespaceOnlyWhenItMatters(t *testing.T) {
-	tests := []struct {
-		line string
-		want bool
-	}{
-		{"describe node n1", false},
-		{"describe nodes", false},
-		{"get no", false},
-		{"get node/n1 -o yaml", false},
-		{"describe ns shop", false},
-		{"get pv", false},
-		{"get storageclasses.storage.k8s.io", false},
-		{"get clusterroles", false},
-		{"top node", false},
-		{"version", false},
-		{"api-resources", false},
-		{"get nodes,pods", true},
-		{"get pods -n shop", true},
-		{"describe pod web-1", true},
-		{"top pod -n shop", true},
-		{"logs web-1 -n shop", true},
-		{"events -n shop", true},
-		{"get events -A", true},
-		{"rollout status deploy/web -n shop", true},
-	}
-	for _, tt := range tests {
-		a, err := kube.Parse(tt.line)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.line, err)
-		}
-		if got := namespaced(a); got != tt.want {
-			t.Errorf("namespaced(%q) = %v, want %v", tt.line, got, tt.want)
-		}
-	}
 	h := atCard(t, []turn{{calls: []llm.ToolCall{call("c1", "describe node n1", "see its allocations")}}}, seedRunner())
 	h.mustSee("context kind-prod · cluster-scoped")
 	h.mustNotSee("namespace default", "namespace shop")
 	h = atCard(t, []turn{{calls: []llm.ToolCall{call("c1", "get pods -A", "list pods")}}}, seedRunner())
 	h.mustSee("context kind-prod · namespace all namespaces")
+	h = atCard(t, []turn{{calls: []llm.ToolCall{call("c1", "describe pod web-1", "look at the pod")}}}, seedRunner())
+	h.mustSee("context kind-prod · namespace shop")
 }
 
 func TestPlainMarkdownHasNoMarkers(t *testing.T) {
