@@ -20,6 +20,8 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/snapshot"
+	"github.com/kuberesponder/kuberesponder/kube/triage"
+	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session/watch"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
 )
@@ -39,6 +41,7 @@ type watchOptions struct {
 	queue          int
 	drain          time.Duration
 	maxBody        int64
+	modelTimeout   time.Duration
 }
 
 func newWatchCmd(o *rootOptions) *cobra.Command {
@@ -51,6 +54,8 @@ func newWatchCmd(o *rootOptions) *cobra.Command {
 			"cluster at that moment to every --sink: stdout (the default: one JSON line per delivery),\n" +
 			"file=DIR, webhook=URL (signed with --webhook-secret-file) or slack=URL (or SLACK_WEBHOOK_URL).\n" +
 			"--listen ADDR serves /healthz, /readyz, /metrics and Alertmanager's webhook at /alertmanager.\n" +
+			"Without --offline the model writes each new incident's six sections, delivered as an update\n" +
+			"after the rules report, which never waits for it (at most --model-timeout).\n" +
 			"SIGTERM or SIGINT drain the delivery queues (at most --drain) and exit 0.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,6 +76,7 @@ func newWatchCmd(o *rootOptions) *cobra.Command {
 	f.IntVar(&w.queue, "queue", 100, "deliveries a sink may have waiting before new ones are dropped (counted)")
 	f.DurationVar(&w.drain, "drain", 10*time.Second, "on SIGTERM, how long to wait for the queues to empty")
 	f.Int64Var(&w.maxBody, "max-body", 1<<20, "largest Alertmanager request body accepted, in bytes")
+	f.DurationVar(&w.modelTimeout, "model-timeout", 2*time.Minute, "how long the model may take to write an incident's six sections (without --offline)")
 	return cmd
 }
 
@@ -82,6 +88,14 @@ func runWatch(cmd *cobra.Command, o *rootOptions, w *watchOptions) error {
 	// SIGTERM stops the informers; the queues then drain on their own clock.
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	model, err := modelClient(o)
+	if err != nil {
+		return err
+	}
+	var explainer watch.Explainer
+	if model != nil {
+		explainer = modelExplainer{client: model, model: o.model, lang: o.lang}
+	}
 	conn, err := kube.Connect(ctx, o.kube)
 	if err != nil {
 		return err
@@ -117,6 +131,7 @@ func runWatch(cmd *cobra.Command, o *rootOptions, w *watchOptions) error {
 		IgnoreExisting: w.ignoreExisting, Lang: o.lang, StateDir: stateDir,
 		Snapshots: &capturer{cs: conn.Clientset, conn: conn},
 		Out:       disp, Metrics: metrics, Log: log,
+		Explainer: explainer, ModelTimeout: w.modelTimeout,
 	})
 	if err != nil {
 		return err
@@ -155,6 +170,18 @@ func runWatch(cmd *cobra.Command, o *rootOptions, w *watchOptions) error {
 	}
 	log.Info("stopped")
 	return first
+}
+
+// modelExplainer asks the model for an incident's six sections with the
+// prompt kuberesponder report uses.
+type modelExplainer struct {
+	client      llm.Client
+	model, lang string
+}
+
+// Explain implements watch.Explainer.
+func (m modelExplainer) Explain(ctx context.Context, r triage.Report) *triage.ModelAnswer {
+	return askModel(ctx, m.client, m.model, r, m.lang)
 }
 
 // watchClient is the informers' own client over the read-only config:

@@ -18,6 +18,7 @@ type Metrics struct {
 	latency    prometheus.Histogram
 	alerts     *prometheus.CounterVec
 	evaluated  prometheus.Counter
+	explained  *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics, with the Go and process collectors.
@@ -50,11 +51,14 @@ func NewMetrics() *Metrics {
 		evaluated: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kuberesponder_evaluations_total", Help: "Times the rules ran over the informer caches.",
 		}),
+		explained: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kuberesponder_model_answers_total", Help: "Model answers asked for incidents, by outcome (delivered, failed).",
+		}, []string{"outcome"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kuberesponder_alertmanager_requests_total", Help: "Alertmanager webhook requests, by HTTP status.",
 		}, []string{"code"}),
 	}
-	m.Registry.MustRegister(m.incidents, m.deliveries, m.failures, m.dropped, m.digested, m.queued, m.latency, m.alerts, m.evaluated,
+	m.Registry.MustRegister(m.incidents, m.deliveries, m.failures, m.dropped, m.digested, m.queued, m.latency, m.alerts, m.evaluated, m.explained,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -63,6 +64,11 @@ type Config struct {
 	// Debounce waits this long after a change before evaluating (default 1 s);
 	// Every evaluates anyway this often (default 30 s).
 	Debounce, Every time.Duration
+	// Explainer, when set, writes the model's six sections of each new
+	// incident, delivered as an update after the rules report; ModelTimeout
+	// bounds one answer (default 2 min).
+	Explainer    Explainer
+	ModelTimeout time.Duration
 }
 
 // Watcher turns the informers' view of the cluster into incidents.
@@ -71,6 +77,8 @@ type Watcher struct {
 	cache   *informerCache
 	tracker *Tracker
 	ready   atomic.Bool
+	// explaining counts the model answers still being written.
+	explaining sync.WaitGroup
 }
 
 // New checks the configuration and builds the informers; Run starts them.
@@ -96,6 +104,9 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.Lang == "" {
 		cfg.Lang = "en"
 	}
+	if cfg.ModelTimeout <= 0 {
+		cfg.ModelTimeout = 2 * time.Minute
+	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the watch state directory: %w", err)
 	}
@@ -120,6 +131,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer func() {
 		cancel()
 		w.cache.shutdown()
+		w.explaining.Wait() // nothing is queued after Run returns
 	}()
 	w.cache.start(ctx)
 	if err := w.cache.waitSynced(ctx); err != nil {
@@ -197,6 +209,9 @@ func (w *Watcher) evaluate(ctx context.Context) {
 			continue
 		}
 		w.cfg.Out.Enqueue(d)
+		if ev.Change == Firing && w.cfg.Explainer != nil {
+			w.explain(ctx, d, ScopeReport(rep, ev.Incident.Findings), ev.Incident.FiredAt)
+		}
 	}
 	if len(existing) > 0 && !w.cfg.IgnoreExisting {
 		snap := w.snapshot(ctx, "existing", w.cfg.Namespace, now)
