@@ -137,7 +137,7 @@ func runSession(cmd *cobra.Command, o *rootOptions) error {
 	defer s.Close()
 
 	var client session.Completer = model
-	offline := &offlineClient{lang: s.Meta().Lang}
+	offline := &offlineClient{lang: s.Meta().Lang, journal: s}
 	if model == nil {
 		offline.set(findingsOf(s))
 		client = offline

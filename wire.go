@@ -186,15 +186,16 @@ func findingsOf(s *session.Session) []triage.Finding {
 // offlineClient is the offline responder of a session whose findings arrive
 // with the first response, after the screen has started.
 type offlineClient struct {
-	lang string
-	mu   sync.Mutex
+	lang    string
+	journal session.Outcomes
+	mu      sync.Mutex
 	c    *session.Offline
 }
 
 func (o *offlineClient) set(findings []triage.Finding) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.c = session.NewOffline(findings, o.lang)
+	o.c = session.NewOffline(findings, o.lang).For(o.journal)
 }
 
 // Complete answers with the offline responder.
@@ -203,7 +204,7 @@ func (o *offlineClient) Complete(ctx context.Context, req llm.Request, onDelta f
 	c := o.c
 	o.mu.Unlock()
 	if c == nil {
-		c = session.NewOffline(nil, o.lang)
+		c = session.NewOffline(nil, o.lang).For(o.journal)
 	}
 	return c.Complete(ctx, req, onDelta)
 }
