@@ -189,7 +189,7 @@ type offlineClient struct {
 	lang    string
 	journal session.Outcomes
 	mu      sync.Mutex
-	c    *session.Offline
+	c       *session.Offline
 }
 
 func (o *offlineClient) set(findings []triage.Finding) {
