@@ -212,13 +212,23 @@ func Gather(ctx context.Context, cs kubernetes.Interface, opts Options) (*Facts,
 
 // reasonOf gives the short reason an API call failed.
 func reasonOf(err error) string {
+	if r := Refusal(err); r != "" {
+		return r
+	}
+	return err.Error()
+}
+
+// Refusal gives the reason an API call will keep failing, as a gap says it:
+// "forbidden", or "not served by this cluster"; "" for an error a retry may
+// cure.
+func Refusal(err error) string {
 	switch {
 	case apierrors.IsForbidden(err):
 		return "forbidden"
 	case apierrors.IsNotFound(err):
 		return "not served by this cluster"
 	}
-	return err.Error()
+	return ""
 }
 
 type continuer interface{ GetContinue() string }

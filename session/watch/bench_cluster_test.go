@@ -1,6 +1,7 @@
 package watch_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -163,7 +164,7 @@ func parallel(jobs []func() error) error {
 			for j := range ch {
 				if err := j(); err != nil {
 					mu.Lock()
-					first = cmpOr(first, err)
+					first = cmp.Or(first, err)
 					mu.Unlock()
 				}
 			}
@@ -175,13 +176,6 @@ func parallel(jobs []func() error) error {
 	close(ch)
 	wg.Wait()
 	return first
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // runningPods counts the benchmark's running pods, a page at a time.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
-	"github.com/kuberesponder/kuberesponder/session/watch/sink/sinktest"
 )
 
 // restrictedRole may read what the watcher reads except CronJobs,
@@ -108,14 +105,9 @@ func TestE2EWatchFollowUp(t *testing.T) {
 		_, _ = c.Kubectl(context.Background(), "", "delete", "clusterrole,clusterrolebinding", ns+"-restricted", "--ignore-not-found")
 	})
 	kubeconfig := tokenKubeconfig(ctx, t, c, ns, "restricted")
-	secret := []byte("follow-up-key")
-	secretFile := filepath.Join(t.TempDir(), "secret")
-	if err := os.WriteFile(secretFile, secret, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	hook := sinktest.NewWebhook(t, secret)
-	w := startWatcher(t, bin, "-n", ns, "--kubeconfig", kubeconfig, "--offline", "--settle=3s",
-		"--sink=webhook="+hook.URL()+"/hook", "--webhook-secret-file", secretFile, "--state-dir", t.TempDir())
+	hook, sinkArgs := signedWebhook(t)
+	w := startWatcher(t, bin, append([]string{"-n", ns, "--kubeconfig", kubeconfig, "--offline", "--settle=3s",
+		"--state-dir", t.TempDir()}, sinkArgs...)...)
 	waitUntil(ctx, t, "/readyz although three lists are forbidden", func() bool { code, _ := w.get("/readyz"); return code == 200 })
 
 	if err := c.ApplyIn(ctx, ns, followUpWorkloads); err != nil {

@@ -3,8 +3,6 @@ package watch_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +11,6 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
-	"github.com/kuberesponder/kuberesponder/session/watch/sink/sinktest"
 )
 
 // TestE2EWatchModel runs the watcher with a model over real HTTP and SSE:
@@ -41,16 +38,10 @@ func TestE2EWatchModel(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			model := llmtest.NewFunc(t, func(llmtest.Request) llmtest.Turn { return tc.turn })
-			secret := []byte("model-e2e-key")
-			secretFile := filepath.Join(t.TempDir(), "secret")
-			if err := os.WriteFile(secretFile, secret, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			hook := sinktest.NewWebhook(t, secret)
+			hook, sinkArgs := signedWebhook(t)
 			ns := c.Namespace(t)
-			w := startWatcher(t, bin, "-n", ns, "--kubeconfig", c.ReadOnlyKubeconfig, "--base-url", model.URL(),
-				"--model-timeout="+tc.timeout, "--settle=2s", "--sink=webhook="+hook.URL()+"/hook", "--webhook-secret-file", secretFile,
-				"--state-dir", t.TempDir())
+			w := startWatcher(t, bin, append([]string{"-n", ns, "--kubeconfig", c.ReadOnlyKubeconfig, "--base-url", model.URL(),
+				"--model-timeout=" + tc.timeout, "--settle=2s", "--state-dir", t.TempDir()}, sinkArgs...)...)
 			waitUntil(ctx, t, "/readyz", func() bool { code, _ := w.get("/readyz"); return code == 200 })
 			if err := c.ApplyIn(ctx, ns, scenario(t, "node-selector")); err != nil {
 				t.Fatal(err)

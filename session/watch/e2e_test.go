@@ -200,6 +200,19 @@ func (w *watcher) printed(s string) bool {
 	return false
 }
 
+// signedWebhook starts a receiver that verifies the HMAC of every delivery
+// and returns the flags that make the watcher sign them for it.
+func signedWebhook(t testing.TB) (*sinktest.Webhook, []string) {
+	t.Helper()
+	secret := []byte("e2e-webhook-key")
+	file := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(file, secret, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hook := sinktest.NewWebhook(t, secret)
+	return hook, []string{"--sink=webhook=" + hook.URL() + "/hook", "--webhook-secret-file", file}
+}
+
 // metric reads one sample of the watcher's /metrics ("" when absent).
 func (w *watcher) metric(name string) string {
 	_, body := w.get("/metrics")

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -121,7 +120,7 @@ func add[T runtime.Object](c *informerCache, resource string, inf cache.SharedIn
 		DeleteFunc: func(any) { notify() },
 	})
 	_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
-		if reason := refusal(err); reason != "" {
+		if reason := triage.Refusal(err); reason != "" {
 			c.refuse(resource, reason)
 		}
 		cache.DefaultWatchErrorHandler(ctx, r, err)
@@ -142,18 +141,6 @@ func add[T runtime.Object](c *informerCache, resource string, inf cache.SharedIn
 		}
 		return out, nil
 	})
-}
-
-// refusal gives the reason a list will keep failing: forbidden, or a kind
-// this cluster does not serve; "" for anything a retry may cure.
-func refusal(err error) string {
-	switch {
-	case apierrors.IsForbidden(err):
-		return "forbidden"
-	case apierrors.IsNotFound(err):
-		return "not served by this cluster"
-	}
-	return ""
 }
 
 func (c *informerCache) refuse(resource, reason string) {
