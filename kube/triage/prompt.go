@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/prompts"
-	"github.com/tiktoken-go/tokenizer"
 )
 
 // PromptBudget is the most tokens the first-response prompt may take.
@@ -48,40 +48,25 @@ var compactions = []compaction{
 // Prompt renders the first-response prompt for a model in lang: the cluster
 // facts, the rule findings with their evidence and the compacted warning
 // event table, asking for the six sections. It shortens the findings and the
-// event messages until the prompt fits PromptBudget tokens, and keeps one row
+// event messages until the prompt fits PromptBudget tokens (counted with
+// llm.CountTokens, the o200k vocabulary the session counts with), and keeps one row
 // for every distinct warning group.
 func Prompt(r Report, lang string) (string, error) {
 	lang = langOf(lang)
 	r = r.In(lang)
-	codec, err := tokenizer.Get(tokenizer.Cl100kBase)
-	if err != nil {
-		return "", fmt.Errorf("load tokenizer: %w", err)
-	}
 	groups := eventTable(r.Events)
 	var text string
 	for _, c := range compactions {
+		var err error
 		text, err = prompts.Render("first-response", lang, promptData(r, lang, groups, c))
 		if err != nil {
 			return "", err
 		}
-		n, err := codec.Count(text)
-		if err != nil {
-			return "", fmt.Errorf("count prompt tokens: %w", err)
-		}
-		if n <= PromptBudget {
+		if llm.CountTokens(text) <= PromptBudget {
 			break
 		}
 	}
 	return text, nil
-}
-
-// CountTokens counts the tokens of text as the prompt budget does.
-func CountTokens(text string) (int, error) {
-	codec, err := tokenizer.Get(tokenizer.Cl100kBase)
-	if err != nil {
-		return 0, fmt.Errorf("load tokenizer: %w", err)
-	}
-	return codec.Count(text)
 }
 
 func promptData(r Report, lang string, groups []tableRow, c compaction) PromptData {
