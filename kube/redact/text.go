@@ -68,10 +68,13 @@ func (ls *lines) textLine(l string, n *int, c *carry) string {
 	return applySpans(l, sp, n)
 }
 
-// escapeView returns l with each escaped line break (\n, \r) written as two
-// real newlines and each escaped tab (\t) as two tabs, so the detectors see
-// the text a JSON string holds; offsets are the same as in l. breaks are
-// the offsets just after each escaped line break.
+// escapeView returns l with each escaped line break (\n, \r) written as
+// real newlines and each escaped tab (\t) as tabs, so the detectors see the
+// text a JSON string holds; offsets are the same as in l. A break escaped
+// more than once (\\n, a JSON string inside a JSON string) is a break too:
+// the text nested deepest is the one that holds "password=x". An escaped
+// backslash followed by another letter stays. breaks are the offsets just
+// after each escaped line break.
 func escapeView(l string) (string, []int) {
 	if strings.IndexByte(l, '\\') < 0 {
 		return l, nil
@@ -82,24 +85,31 @@ func escapeView(l string) (string, []int) {
 		if l[i] != '\\' {
 			continue
 		}
-		c := l[i+1]
-		if c == '\\' {
-			i++ // an escaped backslash: "\\n" is no line break
-			continue
+		j := i
+		for j < len(l) && l[j] == '\\' {
+			j++
 		}
+		if j == len(l) {
+			break
+		}
+		c := l[j]
 		if c != 'n' && c != 'r' && c != 't' {
+			i = j - 1
 			continue
 		}
 		if b == nil {
 			b = []byte(l)
 		}
+		fill := byte('\n')
 		if c == 't' {
-			b[i], b[i+1] = '\t', '\t'
+			fill = '\t'
 		} else {
-			b[i], b[i+1] = '\n', '\n'
-			breaks = append(breaks, i+2)
+			breaks = append(breaks, j+1)
 		}
-		i++
+		for k := i; k <= j; k++ {
+			b[k] = fill
+		}
+		i = j
 	}
 	if b == nil {
 		return l, nil
@@ -110,22 +120,26 @@ func escapeView(l string) (string, []int) {
 // segmentSpan redacts "key: value" at the start of the text following an
 // escaped line break at offset from, the way namedValues does at the start
 // of a line. The value ends at the next escaped line break or at the quote
-// that closes the JSON string.
+// that closes the JSON string, escaped once or more.
 func (ls *lines) segmentSpan(l string, from int, sp []span) []span {
 	end := len(l)
 	for i := from; i < len(l); i++ {
-		if l[i] == '\\' && i+1 < len(l) {
-			if c := l[i+1]; c == 'n' || c == 'r' || c == '"' {
-				end = i
-				break
-			}
-			i++
-			continue
-		}
 		if l[i] == '"' {
 			end = i
 			break
 		}
+		if l[i] != '\\' {
+			continue
+		}
+		j := i
+		for j < len(l) && l[j] == '\\' {
+			j++
+		}
+		if j < len(l) && (l[j] == 'n' || l[j] == 'r' || l[j] == '"') {
+			end = i
+			break
+		}
+		i = j
 	}
 	seg := l[from:end]
 	body := strings.TrimLeft(seg, " \t")

@@ -47,7 +47,7 @@ func tokenPatterns() []pattern {
 		p(`(?i)\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=([^;&\s"'\\]{8,})`, 1, "accountkey=", "sharedaccess", "sig="),
 		// Signed URLs (S3, GCS): the signature, the session token and the
 		// credential scope, whatever the name detector says of the names.
-		p(`(?i)[?&](?:x-amz-signature|x-amz-security-token|x-amz-credential|x-goog-signature|x-goog-credential|signature)=([^&\s"'<>#\\]+)`, 1,
+		p(`(?i)(?:[?&]|\\+u0026)(?:x-amz-signature|x-amz-security-token|x-amz-credential|x-goog-signature|x-goog-credential|signature)=([^&\s"'<>#\\:]+)`, 1,
 			"x-amz-", "x-goog-", "signature="),
 		p(`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{30,}`, 0, "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
 		p(`\bxox[abposr]-[A-Za-z0-9-]{10,}|\bxapp-[0-9]-[A-Za-z0-9-]{10,}`, 0, "xox", "xapp-"),

@@ -18,8 +18,9 @@ import (
 // plantCanaries writes generated canaries into a recorded session after the
 // session's own redaction, as a crash or an older version could have left
 // them, in the forms the export's text layer is the only net for: the
-// Secrets and warning Events as raw YAML in one result output, the Secrets
-// as raw JSON in another, and the event messages as operator lines appended
+// Secrets and warning Events as raw YAML in one result output and as raw
+// JSON in another (where event messages carry their URLs and escaped
+// newlines escaped once more), and the event messages as operator lines appended
 // to the journal. It returns the canaries of those objects and every text
 // planted.
 func plantCanaries(t *testing.T, dir string, seed uint64) (*kubetest.Canaries, string) {
@@ -39,7 +40,7 @@ func plantCanaries(t *testing.T, dir string, seed uint64) (*kubetest.Canaries, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	asJSON, err := json.MarshalIndent(list(secrets), "", "    ")
+	asJSON, err := json.MarshalIndent(list(set.Objects), "", "    ")
 	if err != nil {
 		t.Fatal(err)
 	}
