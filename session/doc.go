@@ -183,7 +183,9 @@
 // naming waits for Executed. ActionDone, for callers without an engine,
 // redacts and writes the output synchronously. A process killed between
 // Execute and Executed leaves a run-*.tmp file in dir/out/ that no event
-// names; the call is StepRun again when the session is opened. The
+// names, and one killed between the link and the append leaves an output
+// numbered after the last event; Open removes both, and the call is StepRun
+// again. The
 // postmortem export reads the journal in its own command and journals only
 // a note when it fails.
 //

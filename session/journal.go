@@ -102,8 +102,8 @@ func (j *journal) append(e *Event) error {
 // writeOutput stores the full output of the result event about to be
 // appended and returns its relative name and sha256.
 func (j *journal) writeOutput(text string) (name, sum string, err error) {
-	name = filepath.Join(outDir, fmt.Sprintf("%04d.txt", j.seq+1))
-	path, err := localPath(j.dir, filepath.ToSlash(name))
+	name = outputName(j.seq + 1)
+	path, err := localPath(j.dir, name)
 	if err != nil {
 		return "", "", fmt.Errorf("create output file: %w", err)
 	}
@@ -230,6 +230,10 @@ func openJournal(dir string) (j *journal, events []Event, torn int, err error) {
 		return nil, nil, 0, fmt.Errorf("sync journal: %w", err)
 	}
 	last := res.events[len(res.events)-1]
+	if _, err := sweepOutputs(dir, last.Seq); err != nil {
+		_ = f.Close()
+		return nil, nil, 0, err
+	}
 	j = &journal{f: f, dir: dir, seq: last.Seq, last: last.Hash, size: res.good}
 	return j, res.events, torn, nil
 }

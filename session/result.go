@@ -44,7 +44,7 @@ func executionOf(red redactor, callID string, r kube.Result, runErr error) Execu
 // directory of the session directory dir and fsyncs it; Executed gives it
 // its name once the result event's number is known.
 func (o *Execution) stage(dir string) {
-	f, err := os.CreateTemp(filepath.Join(dir, outDir), "run-*.tmp")
+	f, err := os.CreateTemp(filepath.Join(dir, outDir), stagedPattern)
 	if err != nil {
 		o.err = fmt.Errorf("create output file: %w", err)
 		return
@@ -85,7 +85,7 @@ func (s *Session) store(o *Execution) (string, string, error) {
 		return s.j.writeOutput(o.text)
 	}
 	defer o.discard(s.dir)
-	name := filepath.ToSlash(filepath.Join(outDir, fmt.Sprintf("%04d.txt", s.j.seq+1)))
+	name := outputName(s.j.seq + 1)
 	from, err := localPath(s.dir, o.staged)
 	if err != nil {
 		return "", "", fmt.Errorf("create output file: %w", err)
