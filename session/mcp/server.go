@@ -31,15 +31,9 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/session"
 )
-
-// Runner runs one read-only action; *kube.Executor is one.
-type Runner interface {
-	Run(ctx context.Context, a kube.Action) (kube.Result, error)
-}
 
 // Reporter makes the first-response report of one namespace, or of every
 // namespace when namespace is "".
@@ -61,7 +55,7 @@ type Config struct {
 	// only user while it runs.
 	Session *session.Session
 	// Runner runs the kubectl tool's actions.
-	Runner Runner
+	Runner session.Runner
 	// Reporter makes the first response.
 	Reporter Reporter
 	// Namespace is the pinned namespace: first_response's default.
