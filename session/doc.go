@@ -148,8 +148,14 @@
 // The sentences journaled for the operator (notes such as step-limit,
 // cancelled, retry, recovered, late and revoked, and model error sentences)
 // follow Meta.Lang (en or ja). The tool answers the model reads ("Not run:
-// the operator denied …", "$ kubectl … (ran at …)") stay English: the
-// offline responder tells a call's outcome from their first words.
+// the operator denied …", "$ kubectl … (ran at …)") stay English; they are
+// rendered at the edge from the journal's typed values and nothing reads
+// them back. What a call came to is its result event's Status (ran, failed,
+// denied, refused, not-executed, interjected, duplicate): Session.Outcome
+// returns it by call id, and the offline responder reads it through
+// Offline.For(session). The first response's findings travel as the typed
+// triage findings JSON; DecodeFindings is its one decoder and Title the one
+// way to name an incident from a report.
 //
 // # Policy
 //

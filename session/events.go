@@ -88,7 +88,14 @@ const (
 // String returns the status's name.
 func (s Status) String() string { return string(s) }
 
-// Event is one journal line. Fields are used according to Kind.
+// Event is one journal line. Seq, Time, Kind, Prev and Hash are set on
+// every event; the other fields are used according to Kind, and the comment
+// on each Kind constant lists exactly the fields that kind sets (a field not
+// listed is empty). Status is the one field two kinds share with different
+// values: on a result it is the call's answer (Ran … Duplicate), on a note
+// the note's subtype ("step-limit", "retry", "cancelled", "recovered",
+// "late", "revoked"). The journal keeps one line shape for every kind so that
+// a journal written by any version reads back and its hash chain verifies.
 type Event struct {
 	Seq       int             `json:"seq"`
 	Time      time.Time       `json:"time"`
