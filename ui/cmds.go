@@ -2,9 +2,7 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -79,13 +77,7 @@ type (
 		path string
 		err  error
 	}
-	outputMsg struct {
-		title string
-		text  string
-		err   error
-	}
-	copiedMsg struct{ text string }
-	tickMsg   struct{}
+	tickMsg struct{}
 )
 
 // begin registers a new activity and returns it with its context.
@@ -191,38 +183,6 @@ func (m *Model) startExport() tea.Cmd {
 func guard(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("internal error: %v", r)
-	}
-}
-
-// maxOutput is the most of one output file the pager loads.
-const maxOutput = 32 << 20
-
-// loadOutput reads the full output of a result for the pager.
-func loadOutput(title, path string) tea.Cmd {
-	return func() tea.Msg {
-		if path == "" {
-			return outputMsg{title: title, err: errors.New("this result has no saved output")}
-		}
-		f, err := session.OpenOutput(path)
-		if err != nil {
-			return outputMsg{title: title, err: fmt.Errorf("open the output: %w", err)}
-		}
-		defer f.Close()
-		b, err := io.ReadAll(io.LimitReader(f, maxOutput))
-		if err != nil {
-			return outputMsg{title: title, err: fmt.Errorf("read the output: %w", err)}
-		}
-		return outputMsg{title: title, text: clean(string(b))}
-	}
-}
-
-// copyText puts text on the terminal's clipboard with OSC 52. The sequence
-// is ours and base64-encodes the text, so nothing in it can act on the terminal.
-func (m *Model) copyText(text string) tea.Cmd {
-	out := m.st.Renderer().Output()
-	return func() tea.Msg {
-		out.Copy(text)
-		return copiedMsg{text: text}
 	}
 }
 

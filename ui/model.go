@@ -173,7 +173,7 @@ func New(ctx context.Context, cfg Config) *Model {
 		height: 24,
 		follow: true,
 	}
-	m.input = m.newInput("› ", "")
+	m.input = newLineInput(m.st, "› ", "")
 	m.input.Focus()
 	m.help = help.New()
 	m.help.Styles.ShortKey = m.st.Key
@@ -185,15 +185,6 @@ func New(ctx context.Context, cfg Config) *Model {
 	m.help.Styles.Ellipsis = m.st.Dim
 	m.sync()
 	return m
-}
-
-// newInput returns a one-line text input in the screen's styles.
-func (m *Model) newInput(prompt, placeholder string) lineInput {
-	return lineInput{
-		prompt: prompt, placeholder: placeholder,
-		promptStyle: m.st.Operator, textStyle: m.st.Text,
-		placeholderStyle: m.st.Dim, cursorStyle: m.st.Match,
-	}
 }
 
 // Init starts the first response, or picks the session up where it stopped.
@@ -224,55 +215,4 @@ func (m *Model) setFlash(msg string, isErr bool) {
 // oneLine joins the lines of s with spaces and cleans it for the terminal.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(clean(s)), " ")
-}
-
-// note names a sentence the screen journals as a note.
-type note int
-
-// The notes the screen journals.
-const (
-	noteExportFailed note = iota
-	noteReportFailed
-	noteReportCancelled
-	noteGoOn
-)
-
-// String returns the note in English.
-func (n note) String() string { return noteText(n, "en") }
-
-// noteText returns note n in lang (en or ja). Notes go into the journal and
-// the postmortem, so they follow the session's language.
-func noteText(n note, lang string) string {
-	if lang == "ja" {
-		switch n {
-		case noteExportFailed:
-			return "ポストモーテムの書き出しに失敗しました: %s"
-		case noteReportFailed:
-			return "一次対応のレポート作成に失敗しました: %s"
-		case noteReportCancelled:
-			return "一次対応のレポート作成を取り消しました。"
-		case noteGoOn:
-			return "分かっていることを入力するか、enter で調査を始めてください。"
-		}
-	}
-	switch n {
-	case noteExportFailed:
-		return "The postmortem export failed: %s"
-	case noteReportFailed:
-		return "The first response failed: %s"
-	case noteReportCancelled:
-		return "The first response was cancelled."
-	case noteGoOn:
-		return "Type what you know, or press enter to start investigating."
-	}
-	return ""
-}
-
-// say returns note n in the session's language with args filled in.
-func (m *Model) say(n note, args ...any) string {
-	text := noteText(n, m.s.Meta().Lang)
-	if len(args) == 0 {
-		return text
-	}
-	return fmt.Sprintf(text, args...)
 }

@@ -161,36 +161,6 @@ func (m *Model) window(w, h int) []string {
 	return out
 }
 
-// scroll moves the anchor by n lines; reaching the bottom follows new
-// output again.
-func (m *Model) scroll(n int) {
-	w, h := m.width, m.transcriptHeight()
-	if m.follow {
-		m.top, m.topLine = m.bottomAnchor(w, h)
-	}
-	m.follow = false
-	m.topLine += n
-	for m.topLine < 0 && m.top > 0 {
-		m.top--
-		m.topLine += len(m.itemLines(m.top, w))
-	}
-	m.topLine = max(m.topLine, 0)
-	for m.top < len(m.tr.entries) && m.topLine >= len(m.itemLines(m.top, w)) {
-		m.topLine -= len(m.itemLines(m.top, w))
-		m.top++
-	}
-	if bt, bl := m.bottomAnchor(w, h); m.top > bt || m.top == bt && m.topLine >= bl {
-		m.follow = true
-	}
-}
-
-// scrollTo puts line `line` of item `item` near the top of the screen.
-func (m *Model) scrollTo(item, line int) {
-	m.follow = false
-	m.top, m.topLine = item, line
-	m.scroll(-2)
-}
-
 // liveLines shows the model text streaming in, before it is journaled.
 func (m *Model) liveLines(w int) []string {
 	if m.act == nil || m.act.kind != actModel || m.act.text.Len() == 0 {

@@ -66,13 +66,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setFlash(msg.err.Error(), true)
 			return nil
 		}
-		m.pager = newPager(msg.title, msg.text)
+		m.pager = newPager(msg.title, msg.text, m.keys.Pager, m.st)
 		return nil
 	case copiedMsg:
 		m.setFlash("Copied to the clipboard (OSC 52): "+msg.text, false)
 		return nil
 	}
-	return nil
+	return m.request(msg)
 }
 
 // resize adapts the layout to a new terminal size.
@@ -81,7 +81,7 @@ func (m *Model) resize(w, h int) {
 	m.help.Width = m.width
 	m.input.Width = max(m.width-4, 1)
 	if m.card != nil {
-		m.card.input.Width = max(m.width-8, 1)
+		m.card.resize(m.width)
 	}
 }
 
@@ -102,7 +102,11 @@ func (m *Model) apply(step session.Step, err error) tea.Cmd {
 	case session.StepRun:
 		return m.startRun(step)
 	case session.StepApprove:
-		m.showCard(step)
+		// The focus stays where it is: keys typed into the input box never
+		// decide anything.
+		m.card = newCard(step, m.now(), m.s.Meta().Context, m.keys.Card, m.st)
+		m.card.resize(m.width)
+		m.follow = true
 	}
 	return nil
 }
@@ -178,7 +182,10 @@ func (m *Model) onResult(msg resultMsg) tea.Cmd {
 	return m.apply(step, err)
 }
 
-// key handles one key press.
+// key handles one key press: quit first, then the component that has the
+// focus (help screen, pager, always-allowed list, search, a card reading a
+// line), then the global keys, the input box or the transcript, where an
+// asking card takes its decision keys first.
 func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	if key.Matches(msg, m.keys.Quit) {
 		return m.quit()
@@ -191,13 +198,14 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case m.pager != nil:
-		return m.pagerKey(msg)
+		return m.update(m.pager.Update(msg, m.height))
 	case m.allowed != nil:
-		return m.allowedKey(msg)
+		return m.update(m.allowed.Update(msg))
 	case m.search != nil:
-		return m.searchKey(msg)
-	case m.card != nil && m.card.mode != cardAsk:
-		return m.cardInputKey(msg)
+		return m.update(m.search.Update(msg))
+	case m.card != nil && m.card.typing():
+		req, _ := m.card.Update(msg, m.now())
+		return m.update(req)
 	}
 	switch {
 	case key.Matches(msg, m.keys.Cancel):
@@ -219,16 +227,21 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if m.card != nil {
-		if cmd, ok := m.cardKey(msg); ok {
-			return cmd
+		if req, ok := m.card.Update(msg, m.now()); ok {
+			return m.update(req)
 		}
 	}
+	return m.transcriptKey(msg)
+}
+
+// transcriptKey handles a key in the transcript.
+func (m *Model) transcriptKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case m.scrollKey(msg):
 	case key.Matches(msg, m.keys.Help):
 		m.showHelp = true
 	case key.Matches(msg, m.keys.Search):
-		m.openSearch()
+		m.search = newSearch(m.keys.Find, m.st)
 	case key.Matches(msg, m.keys.Open):
 		return m.openOutput()
 	case key.Matches(msg, m.keys.Copy):
@@ -241,6 +254,11 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.setFocus(focusInput)
 	}
 	return nil
+}
+
+// openAllowed shows the always-allowed list.
+func (m *Model) openAllowed() {
+	m.allowed = newAllowedList(m.s.AlwaysAllowed(), 0, m.keys.List, m.st)
 }
 
 // quit asks for a second ctrl+c before quitting.
@@ -323,27 +341,4 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	return m.apply(m.s.Operator(text))
-}
-
-// scrollKey moves the transcript; it reports whether msg was a scroll key.
-func (m *Model) scrollKey(msg tea.KeyMsg) bool {
-	page := max(m.transcriptHeight()-1, 1)
-	switch {
-	case key.Matches(msg, m.keys.Up):
-		m.scroll(-1)
-	case key.Matches(msg, m.keys.Down):
-		m.scroll(1)
-	case key.Matches(msg, m.keys.PageUp):
-		m.scroll(-page)
-	case key.Matches(msg, m.keys.PageDown):
-		m.scroll(page)
-	case key.Matches(msg, m.keys.Top):
-		m.follow, m.top, m.topLine = false, 0, 0
-		m.scroll(0)
-	case key.Matches(msg, m.keys.Bottom):
-		m.follow = true
-	default:
-		return false
-	}
-	return true
 }

@@ -37,7 +37,7 @@ func (m *Model) view() string {
 		return strings.Join(lines, "\n")
 	}
 	if m.pager != nil {
-		return m.pagerView(w, h)
+		return m.pager.View(w, h, m.help)
 	}
 	dock := m.dockView()
 	th := m.transcriptHeightFor(dock)
@@ -94,9 +94,9 @@ func (m *Model) dockView() string {
 	w, room := min(m.width, maxDockWidth), m.height-5
 	switch {
 	case m.allowed != nil:
-		return m.allowedView(w, room)
+		return m.allowed.View(w, room)
 	case m.card != nil:
-		return m.cardView(w, room)
+		return m.card.View(w, room, m.focus == focusTranscript, m.now())
 	}
 	return ""
 }
@@ -168,7 +168,7 @@ func tokens(n int) string {
 func (m *Model) statusView(w int) string {
 	st := m.st
 	if m.search != nil {
-		return m.searchView()
+		return m.search.View(m.width)
 	}
 	spin := spinnerFrames[m.frame%len(spinnerFrames)]
 	if a := m.act; a != nil {
@@ -211,31 +211,27 @@ func (m *Model) statusView(w int) string {
 // request key beside search without cutting off quit; ? always lists it.
 const requestHintWidth = 90
 
-// shortHelp is the help bar for the current state.
+// shortHelp is the help bar for the current state: the focused
+// component's, else the transcript's or the input box's.
 func (m *Model) shortHelp() []key.Binding {
 	k := m.keys
-	var b []key.Binding
 	switch {
 	case m.showHelp:
-		b = []key.Binding{k.Help, k.Quit}
+		return []key.Binding{k.Help, k.Quit}
 	case m.allowed != nil:
-		b = []key.Binding{k.Up, k.Down, k.Revoke, k.Close}
+		return m.allowed.ShortHelp()
 	case m.search != nil:
-		b = []key.Binding{k.NextMatch, k.PrevMatch, k.Cancel}
-	case m.card != nil && m.card.mode == cardDeny:
-		b = []key.Binding{k.DenyNow, k.Back}
-	case m.card != nil && m.card.mode == cardEdit:
-		b = []key.Binding{k.RunEdit, k.Back}
+		return m.search.ShortHelp()
+	case m.card != nil && m.card.typing():
+		return m.card.ShortHelp()
 	case m.focus == focusInput:
-		b = []key.Binding{k.Submit, k.Focus, k.Page, k.Export, k.Quit}
+		return []key.Binding{k.Submit, k.Focus, k.Page, k.Export, k.Quit}
 	case m.card != nil:
-		b = []key.Binding{k.Focus, k.Scroll, k.Open, k.RequestShort, k.Help, k.Quit}
+		return []key.Binding{k.Focus, k.Scroll, k.Open, k.RequestShort, k.Help, k.Quit}
 	case m.width < requestHintWidth:
-		b = []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.Help, k.Quit}
-	default:
-		b = []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.RequestShort, k.Help, k.Quit}
+		return []key.Binding{k.Focus, k.Scroll, k.Search, k.Open, k.Help, k.Quit}
 	}
-	return b
+	return k.ShortHelp()
 }
 
 // fullHelpLines is the `?` screen.
@@ -243,7 +239,7 @@ func (m *Model) fullHelpLines(w, h int) []string {
 	hm := m.help
 	hm.Width = w
 	lines := []string{m.st.Title.Render("Keys"), ""}
-	lines = append(lines, strings.Split(hm.FullHelpView(m.keys.fullHelp()), "\n")...)
+	lines = append(lines, strings.Split(hm.FullHelpView(m.keys.FullHelp()), "\n")...)
 	lines = append(lines, "",
 		m.st.Title.Render("In the input box"),
 		m.st.Text.Render("  text        tells the assistant; a pending command is answered as interjected"),
