@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kuberesponder/kuberesponder/kube/triage"
-	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 )
 
 func TestReportCmdErrors(t *testing.T) {
@@ -31,18 +31,6 @@ func TestReportCmdErrors(t *testing.T) {
 	}
 }
 
-// scriptedClient answers every request with reply or err and keeps the request.
-type scriptedClient struct {
-	reply string
-	err   error
-	got   llm.Request
-}
-
-func (c *scriptedClient) Complete(_ context.Context, req llm.Request, _ func(llm.Delta)) (llm.Reply, error) {
-	c.got = req
-	return llm.Reply{Message: llm.Message{Role: llm.Assistant, Content: c.reply}}, c.err
-}
-
 func TestAskModel(t *testing.T) {
 	now := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
 	pod := &corev1.Pod{
@@ -52,22 +40,23 @@ func TestAskModel(t *testing.T) {
 	}
 	r := triage.Build(triage.FromObjects(now, "shop", pod))
 
-	ok := &scriptedClient{reply: "1. Pod shop/web-1 is Pending"}
+	const pending = "1. Pod shop/web-1 is Pending"
+	ok := scripted.New(scripted.Text(pending))
 	ans := askModel(context.Background(), ok, "test-model", r, "en")
-	if ans.Text != ok.reply || ans.Error != "" || ans.Model != "test-model" {
+	if ans.Text != pending || ans.Error != "" || ans.Model != "test-model" {
 		t.Errorf("answer = %+v", ans)
 	}
-	if len(ok.got.Messages) != 1 || !strings.Contains(ok.got.Messages[0].Content, "pod/pending-no-events") ||
-		!strings.Contains(ok.got.Messages[0].Content, "six numbered sections") {
-		t.Errorf("request = %+v", ok.got)
+	if got, _ := ok.Last(); len(got.Messages) != 1 || !strings.Contains(got.Messages[0].Content, "pod/pending-no-events") ||
+		!strings.Contains(got.Messages[0].Content, "six numbered sections") {
+		t.Errorf("request = %+v", got)
 	}
 
-	failing := &scriptedClient{err: errors.New("model endpoint http://127.0.0.1:1/v1: connection refused")}
+	failing := scripted.New().FailAt(0, errors.New("model endpoint http://127.0.0.1:1/v1: connection refused"))
 	ans = askModel(context.Background(), failing, "test-model", r, "ja")
 	if ans.Text != "" || !strings.Contains(ans.Error, "connection refused") {
 		t.Errorf("answer = %+v", ans)
 	}
-	if !strings.Contains(failing.got.Messages[0].Content, "障害箇所と根拠") {
-		t.Errorf("the ja prompt is not in Japanese: %s", failing.got.Messages[0].Content)
+	if got, _ := failing.Last(); !strings.Contains(got.Messages[0].Content, "障害箇所と根拠") {
+		t.Errorf("the ja prompt is not in Japanese: %s", got.Messages[0].Content)
 	}
 }

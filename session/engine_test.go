@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,15 +18,6 @@ import (
 type panicky struct{}
 
 func (panicky) Run(context.Context, kube.Action) (kube.Result, error) { panic("nil map") }
-
-// streaming is a client that streams a retry notice and text before its reply.
-type streaming struct{ reply llm.Reply }
-
-func (c streaming) Complete(_ context.Context, _ llm.Request, onDelta func(llm.Delta)) (llm.Reply, error) {
-	onDelta(llm.Delta{Retry: &llm.Retry{Attempt: 1, Of: 4, Wait: 2 * time.Second, Reason: "429", Status: 429}})
-	onDelta(llm.Delta{Content: "Looking"})
-	return c.reply, nil
-}
 
 // outFiles lists the files of the session's output directory.
 func outFiles(t *testing.T, s *Session) []string {
@@ -75,7 +67,7 @@ func TestEngineExecute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := startSession(t, Options{})
-			eng := NewEngine(s, &scripted{}, tt.runner)
+			eng := NewEngine(s, scripted.New(), tt.runner)
 			step, _ := s.ModelReplied(calls("", kc("c1", "get pods -n shop", "list pods")))
 			step, _ = s.Approve(step.CallID, false)
 			if step.Kind != StepRun || step.Command != "kubectl get pods --namespace=shop" {
@@ -127,7 +119,9 @@ func TestEngineExecute(t *testing.T) {
 // that ModelDone journals the reply or the failure.
 func TestEngineComplete(t *testing.T) {
 	s, step := startSession(t, Options{})
-	eng := NewEngine(s, streaming{reply: say("Looking at the pods.")}, &fakeRunner{})
+	eng := NewEngine(s, scripted.New(say("Looking at the pods.")).StreamAt(0,
+		llm.Delta{Retry: &llm.Retry{Attempt: 1, Of: 4, Wait: 2 * time.Second, Reason: "429", Status: 429}},
+		llm.Delta{Content: "Looking"}), &fakeRunner{})
 	var got []Delta
 	reply, err := eng.Complete(context.Background(), step, func(d Delta) { got = append(got, d) })
 	if err != nil {
@@ -146,7 +140,7 @@ func TestEngineComplete(t *testing.T) {
 		t.Error("Complete of an idle step asked the model")
 	}
 	s.Operator("and the nodes?")
-	_, err = NewEngine(s, &scripted{errs: map[int]error{0: llm.ErrNoAPIKey}}, nil).Complete(context.Background(), s.Next(), nil)
+	_, err = NewEngine(s, scripted.New().FailAt(0, llm.ErrNoAPIKey), nil).Complete(context.Background(), s.Next(), nil)
 	if _, rerr := s.ModelDone(Reply{}, err); rerr != nil || len(kinds(s, KindError)) != 1 {
 		t.Errorf("ModelDone of %v: %v, errors %+v", err, rerr, kinds(s, KindError))
 	}

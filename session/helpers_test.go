@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 )
 
 // clock is a fixed test clock that advances one second per reading.
@@ -28,46 +28,12 @@ func (c *clock) Now() time.Time {
 	return c.t
 }
 
-// scripted is an in-process llm.Client that answers with its replies in
-// order and records every request.
-type scripted struct {
-	replies []llm.Reply
-	errs    map[int]error // request index → error instead of a reply
-	reqs    []llm.Request
-}
+// say, calls and kc script the model's replies (see llm/llmtest/scripted).
+func say(text string) llm.Reply { return scripted.Text(text) }
 
-func (m *scripted) Complete(ctx context.Context, req llm.Request, _ func(llm.Delta)) (llm.Reply, error) {
-	n := len(m.reqs)
-	m.reqs = append(m.reqs, req)
-	if err := m.errs[n]; err != nil {
-		return llm.Reply{}, err
-	}
-	k := n
-	for i := range m.errs {
-		if i < n {
-			k--
-		}
-	}
-	if k >= len(m.replies) {
-		return llm.Reply{}, fmt.Errorf("script exhausted at request %d", n+1)
-	}
-	return m.replies[k], nil
-}
+func calls(text string, tcs ...llm.ToolCall) llm.Reply { return scripted.Calls(text, tcs...) }
 
-func say(text string) llm.Reply {
-	return llm.Reply{Message: llm.Message{Role: llm.Assistant, Content: text}, Usage: llm.Usage{PromptTokens: 100, CompletionTokens: 10, TotalTokens: 110}}
-}
-
-func calls(text string, tcs ...llm.ToolCall) llm.Reply {
-	r := say(text)
-	r.Message.ToolCalls = tcs
-	return r
-}
-
-func kc(id, command, reason string) llm.ToolCall {
-	b, _ := json.Marshal(kubectlArgs{Command: command, Reason: reason})
-	return llm.ToolCall{ID: id, Name: "kubectl", Arguments: string(b)}
-}
+func kc(id, command, reason string) llm.ToolCall { return scripted.Kubectl(id, command, reason) }
 
 // fakeRunner answers every action from a table of outputs by canonical command.
 type fakeRunner struct {

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"slices"
 	"strings"
 	"testing"
@@ -209,7 +210,7 @@ func TestLoop(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := startSession(t, tt.opts)
-			model := &scripted{replies: tt.script}
+			model := scripted.New(tt.script...)
 			runner := &fakeRunner{}
 			answers := tt.answers
 			decide := func(st Step) Answer {
@@ -232,10 +233,10 @@ func TestLoop(t *testing.T) {
 			if len(answers) > 0 {
 				t.Errorf("%d answers unused", len(answers))
 			}
-			if len(model.reqs) != len(tt.script) {
-				t.Errorf("%d requests for %d scripted replies", len(model.reqs), len(tt.script))
+			if len(model.Requests()) != len(tt.script) {
+				t.Errorf("%d requests for %d scripted replies", len(model.Requests()), len(tt.script))
 			}
-			for i, r := range model.reqs {
+			for i, r := range model.Requests() {
 				if err := checkAnswered(r.Messages); err != nil {
 					t.Errorf("request %d: %v", i+1, err)
 				}
@@ -244,7 +245,7 @@ func TestLoop(t *testing.T) {
 				t.Errorf("final step %v, want %v", got, tt.wantLast)
 			}
 			if tt.check != nil {
-				tt.check(t, s, model.reqs)
+				tt.check(t, s, model.Requests())
 			}
 			rep, err := Verify(s.Dir())
 			if err != nil || !rep.OK() {
@@ -256,7 +257,7 @@ func TestLoop(t *testing.T) {
 
 func TestModelFailureAndRetry(t *testing.T) {
 	s, _ := startSession(t, Options{})
-	model := &scripted{replies: []llm.Reply{say("Recovered.")}, errs: map[int]error{0: errors.New("429 Too Many Requests after 4 retries")}}
+	model := scripted.New(say("Recovered.")).FailAt(0, errors.New("429 Too Many Requests after 4 retries"))
 	if err := Drive(context.Background(), s, model, &fakeRunner{}, nil); err != nil {
 		t.Fatal(err)
 	}

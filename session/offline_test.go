@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"strings"
 	"testing"
 
@@ -67,7 +68,7 @@ func TestOfflineSeed(t *testing.T) {
 	for _, lang := range []string{"en", "ja"} {
 		t.Run(lang, func(t *testing.T) {
 			s, _ := startSession(t, Options{})
-			model := &recording{c: NewOffline([]triage.Finding{seedFinding()}, lang)}
+			model := scripted.Func(NewOffline([]triage.Finding{seedFinding()}, lang).Complete)
 			runner := &fakeRunner{out: seedOutputs}
 			approvals := 0
 			err := Drive(context.Background(), s, model, runner, func(Step) Answer {
@@ -97,7 +98,7 @@ func TestOfflineSeed(t *testing.T) {
 			if !strings.Contains(as[0].Text, seedPod) {
 				t.Errorf("first answer does not name the Pending pod:\n%s", as[0].Text)
 			}
-			for i, r := range model.reqs {
+			for i, r := range model.Requests() {
 				if err := checkAnswered(r.Messages); err != nil {
 					t.Errorf("request %d: %v", i, err)
 				}
@@ -153,17 +154,6 @@ func TestOfflineNoFindings(t *testing.T) {
 	if st, _ := s.ModelReplied(reply); st.Kind != StepIdle {
 		t.Errorf("after the answer: %v", st.Kind)
 	}
-}
-
-// recording wraps a client and records its requests.
-type recording struct {
-	c    llm.Client
-	reqs []llm.Request
-}
-
-func (r *recording) Complete(ctx context.Context, req llm.Request, d func(llm.Delta)) (llm.Reply, error) {
-	r.reqs = append(r.reqs, req)
-	return r.c.Complete(ctx, req, d)
 }
 
 // TestOfflinePlanConfirms checks that the second proposal is the action that

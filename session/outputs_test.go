@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,7 +17,7 @@ import (
 // output under the number the orphan had taken.
 func TestOpenSweepsOrphanOutputs(t *testing.T) {
 	s, _ := startSession(t, Options{})
-	eng := NewEngine(s, &scripted{}, &fakeRunner{out: map[string]string{"kubectl get pods --namespace=shop": "web-1 1/1 Running\n"}})
+	eng := NewEngine(s, scripted.New(), &fakeRunner{out: map[string]string{"kubectl get pods --namespace=shop": "web-1 1/1 Running\n"}})
 	step, _ := s.ModelReplied(calls("", kc("c1", "get pods -n shop", "list pods")))
 	step, _ = s.Approve(step.CallID, false)
 	ex := eng.Execute(context.Background(), step)
@@ -46,7 +47,7 @@ func TestOpenSweepsOrphanOutputs(t *testing.T) {
 	if again.Kind != StepRun || again.CallID != "c1" {
 		t.Fatalf("after Open: step %v %q, want the call to run again", again.Kind, again.CallID)
 	}
-	if _, err := r.Executed(NewEngine(r, &scripted{}, &fakeRunner{}).Execute(context.Background(), again)); err != nil {
+	if _, err := r.Executed(NewEngine(r, scripted.New(), &fakeRunner{}).Execute(context.Background(), again)); err != nil {
 		t.Fatalf("running the call again: %v", err)
 	}
 	var named string

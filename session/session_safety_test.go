@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -233,7 +234,7 @@ func TestIDsAndToolNamesAreJournaledClean(t *testing.T) {
 func TestLastRequestIsTheRequestSent(t *testing.T) {
 	tests := []struct {
 		name     string
-		model    *scripted
+		model    *scripted.Client
 		decide   func(Step) Answer
 		inFlight bool // the session is waiting for the model: no Drive
 		none     bool // no request was made
@@ -241,17 +242,17 @@ func TestLastRequestIsTheRequestSent(t *testing.T) {
 		{name: "no request yet", none: true},
 		{name: "in flight", inFlight: true},
 		{name: "proposal waiting for approval",
-			model: &scripted{replies: []llm.Reply{calls("Checking.", kc("c1", descPod, "events"))}}},
+			model: scripted.New(calls("Checking.", kc("c1", descPod, "events")))},
 		{name: "approved, ran, answered",
-			model:  &scripted{replies: []llm.Reply{calls("", kc("c1", descPod, "events")), say("Memory is short.")}},
+			model:  scripted.New(calls("", kc("c1", descPod, "events")), say("Memory is short.")),
 			decide: func(Step) Answer { return Answer{Decision: Approved} }},
 		{name: "denied with a reason",
-			model:  &scripted{replies: []llm.Reply{calls("", kc("c1", "get pods -A", "all")), say("ok")}},
+			model:  scripted.New(calls("", kc("c1", "get pods -A", "all")), say("ok")),
 			decide: func(Step) Answer { return Answer{Decision: Denied, Text: "only shop"} }},
 		{name: "model error",
-			model: &scripted{errs: map[int]error{0: errors.New("connection reset")}}},
+			model: scripted.New().FailAt(0, errors.New("connection reset"))},
 		{name: "refused then answered",
-			model: &scripted{replies: []llm.Reply{calls("", kc("c1", "delete pod web-1 -n shop", "fix")), say("Apply it yourself.")}}},
+			model: scripted.New(calls("", kc("c1", "delete pod web-1 -n shop", "fix")), say("Apply it yourself."))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,7 +276,7 @@ func TestLastRequestIsTheRequestSent(t *testing.T) {
 			want := step.Request
 			if !tt.inFlight {
 				Drive(t.Context(), s, tt.model, &fakeRunner{}, tt.decide)
-				want = tt.model.reqs[len(tt.model.reqs)-1]
+				want = tt.model.Requests()[len(tt.model.Requests())-1]
 			}
 			got, ok := s.LastRequest()
 			if !ok || !reflect.DeepEqual(got, want) {

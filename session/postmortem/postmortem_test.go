@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -224,7 +225,9 @@ func TestBrokenChain(t *testing.T) {
 
 func TestModelFailureFallsBackToRules(t *testing.T) {
 	src := readSeed(t, "en")
-	c := fakeClient(func(llm.Request) (llm.Reply, error) { return llm.Reply{}, errors.New("HTTP 500") })
+	c := scripted.Func(func(context.Context, llm.Request, func(llm.Delta)) (llm.Reply, error) {
+		return llm.Reply{}, errors.New("HTTP 500")
+	})
 	p, err := Exporter{Model: c, ModelName: "m"}.Build(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
@@ -232,17 +235,10 @@ func TestModelFailureFallsBackToRules(t *testing.T) {
 	if p.Summary.By != ByRules || !strings.Contains(p.Summary.Note, "HTTP 500") {
 		t.Errorf("summary %+v: want rules with the model's failure noted", p.Summary)
 	}
-	bad := fakeClient(func(llm.Request) (llm.Reply, error) {
+	bad := scripted.Func(func(context.Context, llm.Request, func(llm.Delta)) (llm.Reply, error) {
 		return llm.Reply{Message: llm.Message{Content: "I cannot write JSON today."}}, nil
 	})
 	if p, _ = (Exporter{Model: bad}).Build(context.Background(), src); p.Lessons.By != ByRules || p.Lessons.Note == "" {
 		t.Errorf("lessons %+v: want rules with a note after a draft that is not JSON", p.Lessons)
 	}
-}
-
-// fakeClient is an llm.Client scripted in-process.
-type fakeClient func(llm.Request) (llm.Reply, error)
-
-func (f fakeClient) Complete(_ context.Context, r llm.Request, _ func(llm.Delta)) (llm.Reply, error) {
-	return f(r)
 }
