@@ -77,22 +77,11 @@ func runReport(ctx context.Context, out io.Writer, o *rootOptions, all bool, out
 	return err
 }
 
-// askModel asks the model for the six sections; a failure is kept in the
-// answer so that the rule report is still printed.
+// askModel asks the model for the six sections within modelTimeout (see
+// triage.Ask); a failure is kept in the answer so that the rule report is
+// still printed.
 func askModel(ctx context.Context, client llm.Client, model string, r triage.Report, lang string) *triage.ModelAnswer {
-	ans := &triage.ModelAnswer{Model: model}
-	prompt, err := triage.Prompt(r, lang)
-	if err != nil {
-		ans.Error = err.Error()
-		return ans
-	}
 	ctx, cancel := context.WithTimeout(ctx, modelTimeout)
 	defer cancel()
-	reply, err := client.Complete(ctx, llm.Request{Model: model, Messages: []llm.Message{{Role: llm.User, Content: prompt}}}, nil)
-	if err != nil {
-		ans.Error = err.Error()
-		return ans
-	}
-	ans.Text = reply.Message.Content
-	return ans
+	return triage.Ask(ctx, client, model, r, lang)
 }
