@@ -54,8 +54,8 @@ func newWatchCmd(o *rootOptions) *cobra.Command {
 			"cluster at that moment to every --sink: stdout (the default: one JSON line per delivery),\n" +
 			"file=DIR, webhook=URL (signed with --webhook-secret-file) or slack=URL (or SLACK_WEBHOOK_URL).\n" +
 			"--listen ADDR serves /healthz, /readyz, /metrics and Alertmanager's webhook at /alertmanager.\n" +
-			"Without --offline the model writes each new incident's six sections, delivered as an update\n" +
-			"after the rules report, which never waits for it (at most --model-timeout).\n" +
+			"Without --offline the model writes the six sections of each new incident and alert group,\n" +
+			"delivered as an update after the rules report, which never waits for it (at most --model-timeout).\n" +
 			"SIGTERM or SIGINT drain the delivery queues (at most --drain) and exit 0.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -76,7 +76,7 @@ func newWatchCmd(o *rootOptions) *cobra.Command {
 	f.IntVar(&w.queue, "queue", 100, "deliveries a sink may have waiting before new ones are dropped (counted)")
 	f.DurationVar(&w.drain, "drain", 10*time.Second, "on SIGTERM, how long to wait for the queues to empty")
 	f.Int64Var(&w.maxBody, "max-body", 1<<20, "largest Alertmanager request body accepted, in bytes")
-	f.DurationVar(&w.modelTimeout, "model-timeout", 2*time.Minute, "how long the model may take to write an incident's six sections (without --offline)")
+	f.DurationVar(&w.modelTimeout, "model-timeout", 2*time.Minute, "how long the model may take to write the six sections of an incident or alert group (without --offline)")
 	return cmd
 }
 
@@ -146,12 +146,15 @@ func runWatch(cmd *cobra.Command, o *rootOptions, w *watchOptions) error {
 		}
 		alerts := watch.NewAlertReceiver(watch.AlertConfig{
 			Gather: wt, Out: disp, Metrics: metrics, Log: log, Lang: o.lang, MaxBody: w.maxBody,
+			State: wt.State(), Explainer: explainer, ModelTimeout: w.modelTimeout,
 		})
 		running++
 		go func() {
-			errs <- watch.Serve(ctx, watch.ServerConfig{
+			err := watch.Serve(ctx, watch.ServerConfig{
 				Addr: w.listen, Token: token, Ready: wt, Metrics: metrics, Alerts: alerts, Log: log,
 			}, func(addr string) { log.Info("listening", "addr", addr) })
+			alerts.Close() // the model answers still running end before the queues drain
+			errs <- err
 		}()
 	}
 	var first error

@@ -94,25 +94,33 @@ type AlertConfig struct {
 	// MaxBody bounds a request body in bytes (default 1 MiB).
 	MaxBody int64
 	Now     func() time.Time
+	// State keeps the open groups across restarts (the watcher's state
+	// file); nil keeps them in memory only.
+	State *State
+	// Explainer, when set, writes the model's six sections of each group's
+	// report, delivered as an update after it; ModelTimeout bounds one
+	// answer (default 2 min).
+	Explainer    Explainer
+	ModelTimeout time.Duration
 }
 
 // AlertReceiver turns Alertmanager groups into incidents: the first firing
 // notification of a group delivers its scoped report, a change in its alerts
-// an update, and resolved closes it. Repeats are not delivered again.
+// an update, and resolved closes it. Repeats are not delivered again, also
+// after a restart: the open groups are kept in the state file.
 type AlertReceiver struct {
 	cfg  AlertConfig
 	mu   sync.Mutex
-	open map[string]*alertGroup
+	open map[string]*AlertGroup
+	// model writes the six sections of firing groups; nil without a model.
+	// Its answers live until Close, not for the request that asked.
+	model  *modelWriter
+	life   context.Context
+	cancel context.CancelFunc
 }
 
-type alertGroup struct {
-	id, fingerprint string
-	started         time.Time
-	alerts          string // the firing alerts' fingerprints, sorted
-	snapshot        string
-}
-
-// NewAlertReceiver returns the handler of POST /alertmanager.
+// NewAlertReceiver returns the handler of POST /alertmanager, with the
+// groups cfg.State holds open. Close it after the listener stops.
 func NewAlertReceiver(cfg AlertConfig) *AlertReceiver {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 1 << 20
@@ -120,7 +128,42 @@ func NewAlertReceiver(cfg AlertConfig) *AlertReceiver {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &AlertReceiver{cfg: cfg, open: map[string]*alertGroup{}}
+	if cfg.Lang == "" {
+		cfg.Lang = "en"
+	}
+	if cfg.ModelTimeout <= 0 {
+		cfg.ModelTimeout = 2 * time.Minute
+	}
+	a := &AlertReceiver{cfg: cfg, open: map[string]*AlertGroup{}}
+	for _, g := range cfg.State.AlertGroups() {
+		a.open[g.Fingerprint] = &g
+	}
+	a.life, a.cancel = context.WithCancel(context.Background())
+	if cfg.Explainer != nil {
+		a.model = &modelWriter{model: cfg.Explainer, timeout: cfg.ModelTimeout, out: cfg.Out,
+			metrics: cfg.Metrics, log: cfg.Log, lang: cfg.Lang, now: cfg.Now}
+	}
+	return a
+}
+
+// Close stops the model answers still being written (each is counted as
+// failed) and waits for them, so that nothing is queued after it returns.
+func (a *AlertReceiver) Close() {
+	a.cancel()
+	a.model.wait()
+}
+
+// save writes the open groups to the state file; a.mu is held. A failure is
+// logged: the delivery goes out anyway, and a restart may post it again.
+func (a *AlertReceiver) save() {
+	gs := make([]AlertGroup, 0, len(a.open))
+	for _, g := range a.open {
+		gs = append(gs, *g)
+	}
+	sort.Slice(gs, func(i, j int) bool { return gs[i].Fingerprint < gs[j].Fingerprint })
+	if err := a.cfg.State.SaveAlertGroups(gs); err != nil {
+		a.cfg.Log.Error("save the open alert groups", "error", err)
+	}
 }
 
 func (a *AlertReceiver) reply(w http.ResponseWriter, code int, msg string) {
@@ -241,59 +284,81 @@ func (a *AlertReceiver) handle(ctx context.Context, p *AlertPayload) error {
 	state := sink.StateFiring
 	switch {
 	case p.Status == "resolved" && g == nil:
-		return nil // nothing open: a resolved repeat, or opened before a restart
+		return nil // nothing open: a resolved repeat, or one never delivered as firing
 	case p.Status == "resolved":
 		state = sink.StateResolved
-	case g != nil && g.alerts == key:
-		return nil // a repeat of what was delivered
+	case g != nil && g.Alerts == key:
+		return nil // a repeat of what was delivered, before or after a restart
 	case g != nil:
 		state = sink.StateUpdated
 	}
 	scope := ScopeOf(p)
 	if g == nil {
-		g = &alertGroup{fingerprint: fp, started: started.UTC()}
-		g.id = fp + "-" + g.started.Format("20060102T150405Z")
-	}
-	var rep triage.Report
-	var snap string
-	var err error
-	if state == sink.StateFiring {
-		rep, snap, err = a.cfg.Gather.AlertReport(ctx, g.id, scope.Namespace, now)
-		g.snapshot = snap
+		g = &AlertGroup{Fingerprint: fp, Started: started.UTC()}
+		g.ID = fp + "-" + g.Started.Format("20060102T150405Z")
 	} else {
-		rep, _, err = a.cfg.Gather.AlertReport(ctx, "", scope.Namespace, now)
+		cp := *g // the open group changes only once the delivery is built
+		g = &cp
 	}
+	name := ""
+	if state == sink.StateFiring {
+		name = g.ID // a snapshot of the state at alert time
+	}
+	rep, snap, err := a.cfg.Gather.AlertReport(ctx, name, scope.Namespace, now)
 	if err != nil {
 		return err
 	}
+	if state == sink.StateFiring {
+		g.Snapshot = snap
+	}
+	g.Alerts = key
 	var fs []triage.Finding
 	for _, f := range rep.Findings {
 		if scope.Matches(f) {
 			fs = append(fs, f)
 		}
 	}
+	scoped := ScopeReport(rep, fs)
+	d, err := alertDelivery(p, g, scope, scoped, state, a.cfg.Lang, now)
+	if err != nil {
+		return err
+	}
 	a.mu.Lock()
 	if state == sink.StateResolved {
 		delete(a.open, fp)
 	} else {
-		g.alerts = key
 		a.open[fp] = g
 	}
+	a.save()
 	a.mu.Unlock()
-	d, err := alertDelivery(p, g, scope, ScopeReport(rep, fs), state, a.cfg.Lang, now)
-	if err != nil {
-		return err
-	}
 	if state == sink.StateFiring {
 		a.cfg.Metrics.incidents.WithLabelValues(d.Urgency, sink.SourceAlertmanager).Inc()
 	}
 	a.cfg.Out.Enqueue(d)
+	if state == sink.StateFiring {
+		a.model.explain(a.life, d, scoped, g.Started)
+	}
 	return nil
+}
+
+// endOf is when a resolved group ended: the latest endsAt of its alerts,
+// or now when none is set or it is not after the group started.
+func endOf(p *AlertPayload, started, now time.Time) time.Time {
+	var end time.Time
+	for _, al := range p.Alerts {
+		if al.EndsAt.After(end) {
+			end = al.EndsAt
+		}
+	}
+	if end.IsZero() || !end.After(started) || end.After(now) {
+		return now
+	}
+	return end
 }
 
 // alertDelivery builds the envelope of an alert group: the alert on top,
 // then the report of what the rules found in its scope.
-func alertDelivery(p *AlertPayload, g *alertGroup, scope Scope, rep triage.Report, state, lang string, now time.Time) (sink.Delivery, error) {
+func alertDelivery(p *AlertPayload, g *AlertGroup, scope Scope, rep triage.Report, state, lang string, now time.Time) (sink.Delivery, error) {
 	js, err := rep.JSON()
 	if err != nil {
 		return sink.Delivery{}, err
@@ -308,9 +373,9 @@ func alertDelivery(p *AlertPayload, g *alertGroup, scope Scope, rep triage.Repor
 	}
 	name := labels["alertname"]
 	d := sink.Delivery{
-		Version: sink.EnvelopeVersion, ID: g.id, Fingerprint: g.fingerprint, State: state,
-		Source: sink.SourceAlertmanager, Urgency: rep.Urgency, StartedAt: g.started, SentAt: now.UTC(),
-		Snapshot: g.snapshot, SnapshotHint: snapshotHint(g.snapshot), Report: js, Markdown: rep.Markdown(lang),
+		Version: sink.EnvelopeVersion, ID: g.ID, Fingerprint: g.Fingerprint, State: state,
+		Source: sink.SourceAlertmanager, Urgency: rep.Urgency, StartedAt: g.Started, SentAt: now.UTC(),
+		Snapshot: g.Snapshot, SnapshotHint: snapshotHint(g.Snapshot), Report: js, Markdown: rep.Markdown(lang),
 		Alert: &sink.Alert{Name: name, Status: p.Status, Receiver: p.Receiver, GroupKey: p.GroupKey,
 			Labels: labels, Annotations: ann, Alerts: len(p.Alerts)},
 	}
@@ -330,13 +395,13 @@ func alertDelivery(p *AlertPayload, g *alertGroup, scope Scope, rep triage.Repor
 	extra := ""
 	switch state {
 	case sink.StateResolved:
-		t := now.UTC()
-		d.ResolvedAt = &t
-		d.DurationSeconds = now.Sub(g.started).Seconds()
+		end := endOf(p, g.Started, now).UTC()
+		d.ResolvedAt = &end
+		d.DurationSeconds = end.Sub(g.Started).Seconds()
 		d.Title = "Resolved: " + d.Title
 	case sink.StateUpdated:
-		extra = g.alerts
+		extra = g.Alerts
 	}
-	d.IdempotencyKey = idempotencyKey(d.ID, state, g.started, extra)
+	d.IdempotencyKey = idempotencyKey(d.ID, state, g.Started, extra)
 	return d, nil
 }

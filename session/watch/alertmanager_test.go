@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -154,6 +155,7 @@ func FuzzDecodeAlerts(f *testing.F) {
 	f.Add([]byte(`{"version":"4","groupKey":"k","status":"firing","alerts":[{"status":"firing","labels":null}]}`))
 	f.Add([]byte(`{"version":"4","alerts":[{}]}`))
 	f.Add([]byte("{"))
+	m, log := NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodeAlerts(b)
 		if err != nil {
@@ -164,5 +166,23 @@ func FuzzDecodeAlerts(f *testing.F) {
 		}
 		s := ScopeOf(p) // reads labels that may be nil
 		_ = s.Matches(triage.Finding{})
+		// The receiver turns what the decoder accepts into deliveries
+		// without failing or panicking, twice (a repeat) and once resolved.
+		rec := &recorder{}
+		ar := NewAlertReceiver(AlertConfig{Gather: fixedReport{}, Out: rec, Metrics: m, Log: log})
+		for range 2 {
+			if err := ar.handle(context.Background(), p); err != nil {
+				t.Fatalf("handle %q: %v", b, err)
+			}
+		}
+		p.Status = "resolved"
+		if err := ar.handle(context.Background(), p); err != nil {
+			t.Fatalf("handle resolved %q: %v", b, err)
+		}
+		for _, d := range rec.ds {
+			if _, err := json.Marshal(d); err != nil {
+				t.Fatalf("encode the delivery of %q: %v", b, err)
+			}
+		}
 	})
 }

@@ -7,44 +7,116 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 )
 
-// stateVersion is the layout of the state file.
+// stateVersion is the layout of the state file. Version 1 files written
+// before alert groups were kept read as having none open.
 const stateVersion = 1
 
-// stateFile keeps the incidents delivered and not yet resolved, so that a
-// restarted watcher does not deliver them again.
+// stateFile keeps the incidents delivered and not yet resolved and the
+// Alertmanager groups delivered and not yet resolved, so that a restarted
+// watcher delivers neither again and can still close them.
 type stateFile struct {
-	Version   int        `json:"version"`
-	Incidents []Incident `json:"incidents"`
+	Version     int          `json:"version"`
+	Incidents   []Incident   `json:"incidents"`
+	AlertGroups []AlertGroup `json:"alertGroups,omitempty"`
 }
 
-// loadState reads the incidents saved in path; a missing file is no incident.
-func loadState(path string) ([]Incident, error) {
+// AlertGroup is an Alertmanager group delivered as firing and not resolved.
+type AlertGroup struct {
+	// ID names the occurrence (fingerprint and start); Fingerprint is the
+	// hash of the receiver and the group key.
+	ID          string `json:"id"`
+	Fingerprint string `json:"fingerprint"`
+	// Started is the earliest startsAt of its alerts.
+	Started time.Time `json:"started"`
+	// Alerts are the firing alerts' fingerprints last delivered, sorted and
+	// joined with commas.
+	Alerts string `json:"alerts"`
+	// Snapshot is the file of the cluster state saved when it fired.
+	Snapshot string `json:"snapshot,omitempty"`
+}
+
+// State is the watcher's state file, shared by the incident tracker and the
+// Alertmanager receiver: each saves its part and the file holds both.
+type State struct {
+	path string
+	mu   sync.Mutex
+	s    stateFile
+}
+
+// OpenState reads dir/state.json; a missing file is an empty state. A nil
+// *State keeps nothing (every method is a no-op), for tests.
+func OpenState(dir string) (*State, error) {
+	path := filepath.Join(dir, "state.json")
+	st := &State{path: path, s: stateFile{Version: stateVersion}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return st, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the watch state: %w", err)
 	}
-	var s stateFile
-	if err := json.Unmarshal(b, &s); err != nil {
+	if err := json.Unmarshal(b, &st.s); err != nil {
 		return nil, fmt.Errorf("read the watch state %s: %w", path, err)
 	}
-	if s.Version != stateVersion {
-		return nil, fmt.Errorf("read the watch state %s: version %d, want %d", path, s.Version, stateVersion)
+	if st.s.Version != stateVersion {
+		return nil, fmt.Errorf("read the watch state %s: version %d, want %d", path, st.s.Version, stateVersion)
 	}
-	return s.Incidents, nil
+	return st, nil
 }
 
-// saveState writes the incidents atomically (mode 0600).
-func saveState(path string, incidents []Incident) error {
-	b, err := json.MarshalIndent(stateFile{Version: stateVersion, Incidents: incidents}, "", "  ")
+// Incidents returns the incidents saved as delivered.
+func (st *State) Incidents() []Incident {
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return append([]Incident(nil), st.s.Incidents...)
+}
+
+// AlertGroups returns the Alertmanager groups saved as open.
+func (st *State) AlertGroups() []AlertGroup {
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return append([]AlertGroup(nil), st.s.AlertGroups...)
+}
+
+// SaveIncidents replaces the incidents and writes the file.
+func (st *State) SaveIncidents(in []Incident) error {
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.s.Incidents = in
+	return st.write()
+}
+
+// SaveAlertGroups replaces the open alert groups and writes the file.
+func (st *State) SaveAlertGroups(gs []AlertGroup) error {
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.s.AlertGroups = gs
+	return st.write()
+}
+
+// write saves the state atomically (mode 0600); st.mu is held.
+func (st *State) write() error {
+	b, err := json.MarshalIndent(st.s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode the watch state: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".state-*")
+	tmp, err := os.CreateTemp(filepath.Dir(st.path), ".state-*")
 	if err != nil {
 		return fmt.Errorf("save the watch state: %w", err)
 	}
@@ -60,7 +132,7 @@ func saveState(path string, incidents []Incident) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("save the watch state: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(tmp.Name(), st.path); err != nil {
 		return fmt.Errorf("save the watch state: %w", err)
 	}
 	return nil

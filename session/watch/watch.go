@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -74,11 +73,12 @@ type Config struct {
 // Watcher turns the informers' view of the cluster into incidents.
 type Watcher struct {
 	cfg     Config
+	state   *State
 	cache   *informerCache
 	tracker *Tracker
 	ready   atomic.Bool
-	// explaining counts the model answers still being written.
-	explaining sync.WaitGroup
+	// model writes the six sections of new incidents; nil without a model.
+	model *modelWriter
 }
 
 // New checks the configuration and builds the informers; Run starts them.
@@ -110,16 +110,25 @@ func New(cfg Config) (*Watcher, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the watch state directory: %w", err)
 	}
-	known, err := loadState(filepath.Join(cfg.StateDir, "state.json"))
+	st, err := OpenState(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
-	return &Watcher{
+	w := &Watcher{
 		cfg:     cfg,
+		state:   st,
 		cache:   newInformerCache(cfg.Client, cfg.Namespace),
-		tracker: NewTracker(cfg.Settle, cfg.ResolveAfter, known),
-	}, nil
+		tracker: NewTracker(cfg.Settle, cfg.ResolveAfter, st.Incidents()),
+	}
+	if cfg.Explainer != nil {
+		w.model = &modelWriter{model: cfg.Explainer, timeout: cfg.ModelTimeout, out: cfg.Out,
+			metrics: cfg.Metrics, log: cfg.Log, lang: cfg.Lang, now: cfg.Now}
+	}
+	return w, nil
 }
+
+// State is the watcher's state file, which the Alertmanager receiver shares.
+func (w *Watcher) State() *State { return w.state }
 
 // Ready reports whether the informers hold their first lists (/readyz).
 func (w *Watcher) Ready() bool { return w.ready.Load() }
@@ -131,7 +140,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer func() {
 		cancel()
 		w.cache.shutdown()
-		w.explaining.Wait() // nothing is queued after Run returns
+		w.model.wait() // nothing is queued after Run returns
 	}()
 	w.cache.start(ctx)
 	if err := w.cache.waitSynced(ctx); err != nil {
@@ -209,8 +218,8 @@ func (w *Watcher) evaluate(ctx context.Context) {
 			continue
 		}
 		w.cfg.Out.Enqueue(d)
-		if ev.Change == Firing && w.cfg.Explainer != nil {
-			w.explain(ctx, d, ScopeReport(rep, ev.Incident.Findings), ev.Incident.FiredAt)
+		if ev.Change == Firing {
+			w.model.explain(ctx, d, ScopeReport(rep, ev.Incident.Findings), ev.Incident.FiredAt)
 		}
 	}
 	if len(existing) > 0 && !w.cfg.IgnoreExisting {
@@ -222,7 +231,7 @@ func (w *Watcher) evaluate(ctx context.Context) {
 			w.cfg.Out.Enqueue(d)
 		}
 	}
-	if err := saveState(filepath.Join(w.cfg.StateDir, "state.json"), w.tracker.Firing()); err != nil {
+	if err := w.state.SaveIncidents(w.tracker.Firing()); err != nil {
 		w.cfg.Log.Error("save state", "error", err)
 	}
 }
