@@ -32,7 +32,9 @@
 // step.Request and step.Action, and ModelReplied / ModelFailed and
 // ActionDone, which do the same.
 //
-// Drive runs that loop for tests and non-interactive paths.
+// The screen (ui) is the one product loop over these steps, and the MCP
+// server answers one call at a time through Session.Agent; the package's
+// tests drive the same loop with a decide function (drive_test.go).
 //
 // # API
 //
@@ -45,12 +47,10 @@
 //	func Verify(dir string) (VerifyReport, error)             // hash chain and output files
 //	func ToolSpec(lang string) (llm.ToolSpec, error)          // the kubectl tool offered to the model
 //	func NewOffline(findings []triage.Finding, lang string) *Offline // an llm.Client with no network
-//	func Drive(ctx, s, client Completer, runner Runner, decide func(Step) Answer) error // run steps until idle
 //	func NewEngine(s *Session, client Completer, runner Runner) *Engine
 //
 //	type Completer interface { Complete(ctx, llm.Request, func(llm.Delta)) (llm.Reply, error) } // llm.Client, *Offline
 //	type Runner interface { Run(ctx, kube.Action) (kube.Result, error) } // e.g. *kube.Executor
-//	type Answer struct { Decision Decision; Text string }                // Drive's approval decisions
 //
 //	func (e *Engine) Complete(ctx, step Step, onDelta func(Delta)) (Reply, error) // StepModel
 //	func (e *Engine) Execute(ctx, step Step) Execution                             // StepRun; writes the output
