@@ -163,56 +163,21 @@ func less(a, b ObjectRef) bool {
 // core, apps, batch, autoscaling, policy, discovery and storage groups), the
 // same way Gather does. ConfigMaps and Secrets give their key names only.
 // Events are grouped; pods are indexed and their requests summed per node.
+// The objects are left as they were: those the facts trim are copied first.
 func FromObjects(collected time.Time, namespace string, objs ...runtime.Object) *Facts {
 	a := newAccumulator(collected, namespace)
 	for _, o := range objs {
-		switch v := o.(type) {
-		case *corev1.Node:
-			a.node(*v)
-		case *corev1.Pod:
-			a.pod(*v)
-		case *corev1.Event:
-			a.event(*v)
-		case *appsv1.Deployment:
-			a.deployment(*v)
-		case *appsv1.StatefulSet:
-			a.statefulSet(*v)
-		case *appsv1.DaemonSet:
-			a.daemonSet(*v)
-		case *appsv1.ReplicaSet:
-			a.replicaSet(*v)
-		case *batchv1.Job:
-			a.job(*v)
-		case *corev1.PersistentVolumeClaim:
-			a.pvc(*v)
-		case *corev1.Service:
-			a.service(*v)
-		case *discoveryv1.EndpointSlice:
-			a.slice(*v)
-		case *corev1.ResourceQuota:
-			a.quota(*v)
-		case *storagev1.StorageClass:
-			a.storageClass(*v)
-		case *storagev1.CSIDriver:
-			a.csi = append(a.csi, v.Name)
-		case *batchv1.CronJob:
-			a.cronJob(*v)
-		case *autoscalingv2.HorizontalPodAutoscaler:
-			a.hpa(*v)
-		case *policyv1.PodDisruptionBudget:
-			a.pdb(*v)
-		case *corev1.ConfigMap:
-			a.configObject("ConfigMap", v.Namespace, v.Name, append(keysOf(v.Data), keysOf(v.BinaryData)...))
-		case *corev1.Secret:
-			a.configObject("Secret", v.Namespace, v.Name, append(keysOf(v.Data), keysOf(v.StringData)...))
-		}
+		a.add(o)
 	}
 	return a.finish("")
 }
 
-// accumulator turns listed objects into Facts; Gather feeds it page by page.
+// accumulator turns listed objects into Facts.
 type accumulator struct {
-	f        *Facts
+	f *Facts
+	// owned says the objects added are used by nothing else: they may be
+	// trimmed and scrubbed in place instead of copied first.
+	owned    bool
 	nodes    map[string]*NodeFacts
 	usage    map[string]*NodeFacts // requests of pods whose node was not (yet) seen
 	events   map[string]*EventGroup

@@ -5,13 +5,6 @@ import (
 	"sort"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	policyv1 "k8s.io/api/policy/v1"
-	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 )
@@ -27,54 +20,9 @@ import (
 func FromCache(collected time.Time, namespace, version string, objs ...runtime.Object) *Facts {
 	a := newAccumulator(collected, namespace)
 	for _, o := range objs {
-		switch v := o.(type) {
-		case *corev1.Node:
-			a.node(*v) // node copies the struct and only drops its managed fields
-		case *corev1.Pod:
-			if v.Status.Phase == corev1.PodSucceeded {
-				continue // Gather's field selector leaves them out
-			}
-			if podHasProblem(v) {
-				v = v.DeepCopy()
-			}
-			a.pod(*v)
-		case *corev1.Event:
-			a.event(*v)
-		case *appsv1.Deployment:
-			a.deployment(*v.DeepCopy())
-		case *appsv1.StatefulSet:
-			a.statefulSet(*v.DeepCopy())
-		case *appsv1.DaemonSet:
-			a.daemonSet(*v.DeepCopy())
-		case *appsv1.ReplicaSet:
-			a.replicaSet(*v.DeepCopy())
-		case *batchv1.Job:
-			a.job(*v.DeepCopy())
-		case *corev1.PersistentVolumeClaim:
-			a.pvc(*v.DeepCopy())
-		case *corev1.Service:
-			a.service(*v.DeepCopy())
-		case *discoveryv1.EndpointSlice:
-			a.slice(*v)
-		case *corev1.ResourceQuota:
-			a.quota(*v.DeepCopy())
-		case *storagev1.StorageClass:
-			a.storageClass(*v)
-		case *storagev1.CSIDriver:
-			a.csi = append(a.csi, v.Name)
-		case *batchv1.CronJob:
-			a.cronJob(*v.DeepCopy())
-		case *autoscalingv2.HorizontalPodAutoscaler:
-			a.hpa(*v.DeepCopy())
-		case *policyv1.PodDisruptionBudget:
-			a.pdb(*v.DeepCopy())
-		}
+		a.add(o)
 	}
-	for name, nf := range a.usage {
-		nf.Node.Name = name
-		a.nodes[name] = nf
-	}
-	return a.finish(version)
+	return a.seal(version)
 }
 
 // FollowUp returns facts built from caches completed with the reads Gather

@@ -1,0 +1,201 @@
+package triage
+
+import (
+	"context"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Listed is what List read: the objects of each kind the facts are derived
+// from, as the API server returned them, the server version and the gaps.
+type Listed struct {
+	Scope
+	// Version is the server's version ("v1.37.2"); empty when it could not
+	// be read.
+	Version string
+	// Pods are those of every namespace when that was allowed, else those of
+	// Scope.Namespace; without Scope.Everything, Succeeded pods are left out.
+	Pods []corev1.Pod
+	// Events are the Warning events only, unless Scope.Everything.
+	Events []corev1.Event
+	// SystemDaemonSets are the DaemonSets of kube-system, listed when
+	// Scope.Namespace is another namespace: they name the CNI plugin.
+	SystemDaemonSets []appsv1.DaemonSet
+
+	Nodes          []corev1.Node
+	Deployments    []appsv1.Deployment
+	StatefulSets   []appsv1.StatefulSet
+	DaemonSets     []appsv1.DaemonSet
+	ReplicaSets    []appsv1.ReplicaSet
+	Jobs           []batchv1.Job
+	CronJobs       []batchv1.CronJob
+	PVCs           []corev1.PersistentVolumeClaim
+	Services       []corev1.Service
+	EndpointSlices []discoveryv1.EndpointSlice
+	Quotas         []corev1.ResourceQuota
+	StorageClasses []storagev1.StorageClass
+	CSIDrivers     []storagev1.CSIDriver
+	HPAs           []autoscalingv2.HorizontalPodAutoscaler
+	PDBs           []policyv1.PodDisruptionBudget
+
+	// Gaps name the facts' lists that failed, sorted: "list pods: forbidden".
+	Gaps []string
+	// MoreGaps name the failed lists among the kinds the caller added.
+	MoreGaps []string
+
+	// owned says the objects are used by nothing else, so deriving the facts
+	// may trim them in place instead of copying.
+	owned bool
+}
+
+// Facts derives the facts from what was listed: the objects go through
+// FromObjects' accumulator, with the listing's gaps, the server version and
+// the pods of nodes whose objects were not listed. The listed objects are
+// left as they were. Facts makes no read; FollowUp makes the few that depend
+// on the problem pods, as Gather does.
+func (l *Listed) Facts(collected time.Time) *Facts {
+	a := newAccumulator(collected, l.Namespace)
+	a.owned = l.owned
+	for _, o := range l.objects() {
+		a.add(o)
+	}
+	a.f.Gaps = append(a.f.Gaps, l.Gaps...)
+	return a.seal(l.Version)
+}
+
+// objects returns every listed object, each a pointer into its slice.
+func (l *Listed) objects() []runtime.Object {
+	var out []runtime.Object
+	out = appendObjects(out, l.Nodes)
+	out = appendObjects(out, l.Pods)
+	out = appendObjects(out, l.Events)
+	out = appendObjects(out, l.Deployments)
+	out = appendObjects(out, l.StatefulSets)
+	out = appendObjects(out, l.SystemDaemonSets)
+	out = appendObjects(out, l.DaemonSets)
+	out = appendObjects(out, l.ReplicaSets)
+	out = appendObjects(out, l.Jobs)
+	out = appendObjects(out, l.PVCs)
+	out = appendObjects(out, l.Services)
+	out = appendObjects(out, l.EndpointSlices)
+	out = appendObjects(out, l.Quotas)
+	out = appendObjects(out, l.StorageClasses)
+	out = appendObjects(out, l.CSIDrivers)
+	out = appendObjects(out, l.CronJobs)
+	out = appendObjects(out, l.HPAs)
+	return appendObjects(out, l.PDBs)
+}
+
+// appendObjects appends a pointer to each item of items to out.
+func appendObjects[T any, P interface {
+	*T
+	runtime.Object
+}](out []runtime.Object, items []T) []runtime.Object {
+	for i := range items {
+		out = append(out, P(&items[i]))
+	}
+	return out
+}
+
+// versionKind reads the server's version.
+func (l *Listed) versionKind(cs kubernetes.Interface) Kind {
+	return Kind{what: "server version", read: func(context.Context) (func(), error) {
+		v, err := cs.Discovery().ServerVersion()
+		if err != nil {
+			return nil, err
+		}
+		return func() { l.Version = v.GitVersion }, nil
+	}}
+}
+
+// kinds are the lists the facts are derived from.
+func (l *Listed) kinds(cs kubernetes.Interface) []Kind {
+	ns := l.Namespace
+	core, apps, batch := cs.CoreV1(), cs.AppsV1(), cs.BatchV1()
+	events := listOf("list warning events", bulkPageSize, "type="+corev1.EventTypeWarning, core.Events(ns).List, eventItems, &l.Events)
+	if l.Everything {
+		events = listOf("list events", bulkPageSize, "", core.Events(ns).List, eventItems, &l.Events)
+	}
+	kinds := []Kind{
+		ListOf("list nodes", core.Nodes().List, nodeItems, &l.Nodes),
+		l.podKind(cs),
+		events,
+		ListOf("list deployments", apps.Deployments(ns).List, deploymentItems, &l.Deployments),
+		ListOf("list statefulsets", apps.StatefulSets(ns).List, statefulSetItems, &l.StatefulSets),
+		ListOf("list daemonsets", apps.DaemonSets(ns).List, daemonSetItems, &l.DaemonSets),
+		ListOf("list replicasets", apps.ReplicaSets(ns).List, replicaSetItems, &l.ReplicaSets),
+		ListOf("list jobs", batch.Jobs(ns).List, jobItems, &l.Jobs),
+		ListOf("list cronjobs", batch.CronJobs(ns).List, cronJobItems, &l.CronJobs),
+		ListOf("list persistentvolumeclaims", core.PersistentVolumeClaims(ns).List, pvcItems, &l.PVCs),
+		ListOf("list services", core.Services(ns).List, serviceItems, &l.Services),
+		ListOf("list endpointslices", cs.DiscoveryV1().EndpointSlices(ns).List, endpointSliceItems, &l.EndpointSlices),
+		ListOf("list resourcequotas", core.ResourceQuotas(ns).List, resourceQuotaItems, &l.Quotas),
+		ListOf("list storageclasses", cs.StorageV1().StorageClasses().List, storageClassItems, &l.StorageClasses),
+		ListOf("list csidrivers", cs.StorageV1().CSIDrivers().List, csiDriverItems, &l.CSIDrivers),
+		ListOf("list horizontalpodautoscalers", cs.AutoscalingV2().HorizontalPodAutoscalers(ns).List, hpaItems, &l.HPAs),
+		ListOf("list poddisruptionbudgets", cs.PolicyV1().PodDisruptionBudgets(ns).List, pdbItems, &l.PDBs),
+	}
+	if ns != "" && ns != "kube-system" {
+		kinds = append(kinds, ListOf("list kube-system daemonsets", apps.DaemonSets("kube-system").List, daemonSetItems, &l.SystemDaemonSets))
+	}
+	return kinds
+}
+
+// podKind lists the pods of every namespace, so that each node's requests
+// are complete; when that is forbidden and the scope is one namespace, it
+// lists that namespace's and says so in a gap.
+func (l *Listed) podKind(cs kubernetes.Interface) Kind {
+	sel := "status.phase!=" + string(corev1.PodSucceeded)
+	if l.Everything {
+		sel = ""
+	}
+	all := listOf("list pods", bulkPageSize, sel, cs.CoreV1().Pods("").List, podItems, &l.Pods)
+	if l.Namespace == "" {
+		return all
+	}
+	one := listOf("list pods", bulkPageSize, sel, cs.CoreV1().Pods(l.Namespace).List, podItems, &l.Pods)
+	return Kind{what: all.what, read: func(ctx context.Context) (func(), error) {
+		keep, err := all.read(ctx)
+		if err == nil || !apierrors.IsForbidden(err) {
+			return keep, err
+		}
+		if keep, err = one.read(ctx); err != nil {
+			return nil, err
+		}
+		return func() {
+			keep()
+			l.Gaps = append(l.Gaps, "list pods in all namespaces: forbidden; node requests count only this namespace")
+		}, nil
+	}}
+}
+
+// The items of each list the facts read.
+func csiDriverItems(l *storagev1.CSIDriverList) []storagev1.CSIDriver                 { return l.Items }
+func cronJobItems(l *batchv1.CronJobList) []batchv1.CronJob                           { return l.Items }
+func daemonSetItems(l *appsv1.DaemonSetList) []appsv1.DaemonSet                       { return l.Items }
+func deploymentItems(l *appsv1.DeploymentList) []appsv1.Deployment                    { return l.Items }
+func endpointSliceItems(l *discoveryv1.EndpointSliceList) []discoveryv1.EndpointSlice { return l.Items }
+func eventItems(l *corev1.EventList) []corev1.Event                                   { return l.Items }
+func hpaItems(l *autoscalingv2.HorizontalPodAutoscalerList) []autoscalingv2.HorizontalPodAutoscaler {
+	return l.Items
+}
+func jobItems(l *batchv1.JobList) []batchv1.Job                                   { return l.Items }
+func nodeItems(l *corev1.NodeList) []corev1.Node                                  { return l.Items }
+func pvcItems(l *corev1.PersistentVolumeClaimList) []corev1.PersistentVolumeClaim { return l.Items }
+func pdbItems(l *policyv1.PodDisruptionBudgetList) []policyv1.PodDisruptionBudget { return l.Items }
+func podItems(l *corev1.PodList) []corev1.Pod                                     { return l.Items }
+func replicaSetItems(l *appsv1.ReplicaSetList) []appsv1.ReplicaSet                { return l.Items }
+func resourceQuotaItems(l *corev1.ResourceQuotaList) []corev1.ResourceQuota       { return l.Items }
+func serviceItems(l *corev1.ServiceList) []corev1.Service                         { return l.Items }
+func statefulSetItems(l *appsv1.StatefulSetList) []appsv1.StatefulSet             { return l.Items }
+func storageClassItems(l *storagev1.StorageClassList) []storagev1.StorageClass    { return l.Items }
