@@ -8,14 +8,9 @@ import (
 	"strings"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kuberesponder/kuberesponder/kube/redact"
@@ -52,7 +47,6 @@ type Options struct {
 }
 
 const (
-	pageSize        = 500
 	defaultLogLines = 100
 	defaultLogBytes = 64 << 10
 	defaultMaxLogs  = 50
@@ -79,17 +73,7 @@ func Capture(ctx context.Context, cs kubernetes.Interface, opts Options) (*File,
 	}
 	c.f = f
 	c.discovery()
-	c.step("facts for the first response")
-	facts, err := triage.Gather(ctx, cs, triage.Options{Namespace: opts.Namespace, Now: func() time.Time { return f.Captured }})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("capture: %w", ctx.Err())
-		}
-		c.gap("facts", err)
-	} else {
-		cleanValue(c, facts)
-		f.Facts = facts
-	}
+	c.step("objects and the facts for the first response")
 	c.objects(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("capture: %w", err)
@@ -117,13 +101,12 @@ func (c *capturer) step(format string, args ...any) {
 	}
 }
 
+// gap records what could not be captured, with the reason worded as
+// triage.Refusal words it.
 func (c *capturer) gap(what string, err error) {
-	reason := err.Error()
-	switch {
-	case apierrors.IsForbidden(err):
-		reason = "forbidden"
-	case apierrors.IsNotFound(err):
-		reason = "not served by this cluster"
+	reason := triage.Refusal(err)
+	if reason == "" {
+		reason = err.Error()
 	}
 	c.f.Gaps = append(c.f.Gaps, what+": "+reason)
 	c.step("%s: skipped (%s)", what, reason)
@@ -150,115 +133,107 @@ func (c *capturer) discovery() {
 	c.f.Resources = lists
 }
 
-// list pages through one resource; items are handed to keep page by page.
-func list[L interface{ GetContinue() string }](ctx context.Context, c *capturer, what string,
-	fn func(context.Context, metav1.ListOptions) (L, error), keep func(L) int) {
-	opts := metav1.ListOptions{Limit: pageSize}
-	n := 0
-	for {
-		l, err := fn(ctx, opts)
-		if err != nil && apierrors.IsResourceExpired(err) && opts.Continue != "" {
-			c.gap(what, errors.New("the list changed while it was read; it may be incomplete"))
-			return
-		}
-		if err != nil {
-			c.gap(what, err)
-			return
-		}
-		n += keep(l)
-		if l.GetContinue() == "" {
-			break
-		}
-		opts.Continue = l.GetContinue()
+// objects lists every captured kind once with triage.List, the one listing
+// pipeline, derives the facts from the listed objects, then keeps the
+// objects, each redacted. The facts come first: deriving them leaves the
+// objects as they were listed.
+func (c *capturer) objects(ctx context.Context) {
+	var more Objects
+	scope := triage.Scope{Namespace: c.opts.Namespace, Everything: true}
+	if c.f.ServerVersion != nil {
+		scope.Version = c.f.ServerVersion.GitVersion
 	}
-	c.step("%s: %d", what, n)
+	listed, err := triage.List(ctx, c.cs, scope, c.moreKinds(&more)...)
+	if err != nil {
+		if ctx.Err() == nil {
+			c.f.Gaps = append(c.f.Gaps, err.Error())
+		}
+		return
+	}
+	facts := triage.FollowUp(ctx, c.cs, listed.Facts(c.f.Captured))
+	cleanValue(c, facts)
+	c.f.Facts = facts
+	for _, g := range append(listed.Gaps, listed.MoreGaps...) {
+		c.f.Gaps = append(c.f.Gaps, g)
+		c.step("%s", g)
+	}
+	c.keep(listed, &more)
 }
 
-func (c *capturer) objects(ctx context.Context) {
+// moreKinds are the kinds a snapshot keeps for the read verbs beyond those
+// the facts read; their pages go into more.
+func (c *capturer) moreKinds(more *Objects) []triage.Kind {
 	ns := c.opts.Namespace
+	core := c.cs.CoreV1()
+	return []triage.Kind{
+		triage.ListOf("list namespaces", core.Namespaces().List, func(l *corev1.NamespaceList) []corev1.Namespace { return l.Items }, &more.Namespaces),
+		triage.ListOf("list node leases", c.cs.CoordinationV1().Leases(corev1.NamespaceNodeLease).List,
+			func(l *coordinationv1.LeaseList) []coordinationv1.Lease { return l.Items }, &more.Leases),
+		triage.ListOf("list persistentvolumes", core.PersistentVolumes().List,
+			func(l *corev1.PersistentVolumeList) []corev1.PersistentVolume { return l.Items }, &more.PersistentVolumes),
+		triage.ListOf("list configmaps", core.ConfigMaps(ns).List, configMapPage, &more.ConfigMaps),
+		triage.ListOf("list secrets", core.Secrets(ns).List, secretPage, &more.Secrets),
+		triage.ListOf("list limitranges", core.LimitRanges(ns).List, func(l *corev1.LimitRangeList) []corev1.LimitRange { return l.Items }, &more.LimitRanges),
+	}
+}
+
+// configMapPage keeps the sizes of a page of ConfigMaps, never their values.
+func configMapPage(l *corev1.ConfigMapList) []corev1.ConfigMap {
+	out := make([]corev1.ConfigMap, 0, len(l.Items))
+	for _, cm := range l.Items {
+		out = append(out, configMapSizes(cm))
+	}
+	return out
+}
+
+// secretPage keeps the names, types, keys and sizes of a page of Secrets.
+func secretPage(l *corev1.SecretList) []Secret {
+	out := make([]Secret, 0, len(l.Items))
+	for i := range l.Items {
+		out = append(out, secretSizes(&l.Items[i]))
+	}
+	return out
+}
+
+// keep stores the listed objects in the file, redacted: the pods of the
+// namespace captured (the listing has every namespace's, for the nodes'
+// requests) and the newest events.
+func (c *capturer) keep(l *triage.Listed, more *Objects) {
 	o := &c.f.Objects
-	core, apps := c.cs.CoreV1(), c.cs.AppsV1()
-	list(ctx, c, "namespaces", core.Namespaces().List, func(l *corev1.NamespaceList) int {
-		o.Namespaces = append(o.Namespaces, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "nodes", core.Nodes().List, func(l *corev1.NodeList) int {
-		o.Nodes = append(o.Nodes, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "node leases", c.cs.CoordinationV1().Leases(corev1.NamespaceNodeLease).List, func(l *coordinationv1.LeaseList) int {
-		o.Leases = append(o.Leases, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "pods", core.Pods(ns).List, func(l *corev1.PodList) int {
-		o.Pods = append(o.Pods, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "events", core.Events(ns).List, func(l *corev1.EventList) int {
-		o.Events = append(o.Events, l.Items...)
-		return len(l.Items)
-	})
-	o.Events = cleanAll(c, newestEvents(o.Events, c.max(c.opts.MaxEvents, defaultMaxEvent), c))
-	list(ctx, c, "services", core.Services(ns).List, func(l *corev1.ServiceList) int {
-		o.Services = append(o.Services, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "endpointslices", c.cs.DiscoveryV1().EndpointSlices(ns).List, func(l *discoveryv1.EndpointSliceList) int {
-		o.EndpointSlices = append(o.EndpointSlices, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "persistentvolumeclaims", core.PersistentVolumeClaims(ns).List, func(l *corev1.PersistentVolumeClaimList) int {
-		o.PersistentVolumeClaims = append(o.PersistentVolumeClaims, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "persistentvolumes", core.PersistentVolumes().List, func(l *corev1.PersistentVolumeList) int {
-		o.PersistentVolumes = append(o.PersistentVolumes, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "storageclasses", c.cs.StorageV1().StorageClasses().List, func(l *storagev1.StorageClassList) int {
-		o.StorageClasses = append(o.StorageClasses, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "configmaps", core.ConfigMaps(ns).List, func(l *corev1.ConfigMapList) int {
-		for _, cm := range l.Items {
-			o.ConfigMaps = append(o.ConfigMaps, configMapSizes(c, cm))
+	o.Namespaces = cleanAll(c, more.Namespaces)
+	o.Nodes = cleanAll(c, l.Nodes)
+	o.Leases = cleanAll(c, more.Leases)
+	o.Pods = cleanAll(c, inNamespace(l.Pods, c.opts.Namespace))
+	o.Events = cleanAll(c, newestEvents(l.Events, c.max(c.opts.MaxEvents, defaultMaxEvent), c))
+	o.Services = cleanAll(c, l.Services)
+	o.EndpointSlices = cleanAll(c, l.EndpointSlices)
+	o.PersistentVolumeClaims = cleanAll(c, l.PVCs)
+	o.PersistentVolumes = cleanAll(c, more.PersistentVolumes)
+	o.StorageClasses = cleanAll(c, l.StorageClasses)
+	o.ConfigMaps = cleanAll(c, more.ConfigMaps)
+	o.Secrets = cleanAll(c, more.Secrets)
+	o.ResourceQuotas = cleanAll(c, l.Quotas)
+	o.LimitRanges = cleanAll(c, more.LimitRanges)
+	o.Deployments = cleanAll(c, l.Deployments)
+	o.ReplicaSets = cleanAll(c, l.ReplicaSets)
+	o.StatefulSets = cleanAll(c, l.StatefulSets)
+	o.DaemonSets = cleanAll(c, l.DaemonSets)
+	o.Jobs = cleanAll(c, l.Jobs)
+	c.step("objects: %d pods, %d events, %d nodes", len(o.Pods), len(o.Events), len(o.Nodes))
+}
+
+// inNamespace returns the pods of ns; every pod when ns is "".
+func inNamespace(pods []corev1.Pod, ns string) []corev1.Pod {
+	if ns == "" {
+		return pods
+	}
+	var out []corev1.Pod
+	for _, p := range pods {
+		if p.Namespace == ns {
+			out = append(out, p)
 		}
-		return len(l.Items)
-	})
-	list(ctx, c, "secrets (names, types, keys and sizes)", core.Secrets(ns).List, func(l *corev1.SecretList) int {
-		for i := range l.Items {
-			o.Secrets = append(o.Secrets, secretSizes(c, &l.Items[i]))
-		}
-		return len(l.Items)
-	})
-	list(ctx, c, "resourcequotas", core.ResourceQuotas(ns).List, func(l *corev1.ResourceQuotaList) int {
-		o.ResourceQuotas = append(o.ResourceQuotas, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "limitranges", core.LimitRanges(ns).List, func(l *corev1.LimitRangeList) int {
-		o.LimitRanges = append(o.LimitRanges, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "deployments", apps.Deployments(ns).List, func(l *appsv1.DeploymentList) int {
-		o.Deployments = append(o.Deployments, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "replicasets", apps.ReplicaSets(ns).List, func(l *appsv1.ReplicaSetList) int {
-		o.ReplicaSets = append(o.ReplicaSets, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "statefulsets", apps.StatefulSets(ns).List, func(l *appsv1.StatefulSetList) int {
-		o.StatefulSets = append(o.StatefulSets, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "daemonsets", apps.DaemonSets(ns).List, func(l *appsv1.DaemonSetList) int {
-		o.DaemonSets = append(o.DaemonSets, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
-	list(ctx, c, "jobs", c.cs.BatchV1().Jobs(ns).List, func(l *batchv1.JobList) int {
-		o.Jobs = append(o.Jobs, cleanAll(c, l.Items)...)
-		return len(l.Items)
-	})
+	}
+	return out
 }
 
 func (c *capturer) max(v, def int) int {

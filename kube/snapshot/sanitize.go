@@ -93,8 +93,10 @@ func redactLeaves(r Redactor, v any, n *int) any {
 }
 
 // secretSizes keeps what a snapshot may hold of a Secret: metadata (without
-// the last-applied annotation and managedFields), type, keys and sizes.
-func secretSizes(c *capturer, s *corev1.Secret) Secret {
+// the last-applied annotation and managedFields), type, keys and sizes. It
+// runs on each page as it arrives, so that no value outlives its page; the
+// redactor runs over the result later (cleanAll).
+func secretSizes(s *corev1.Secret) Secret {
 	m := *s.ObjectMeta.DeepCopy()
 	m.ManagedFields = nil
 	delete(m.Annotations, lastApplied)
@@ -111,14 +113,14 @@ func secretSizes(c *capturer, s *corev1.Secret) Secret {
 		}
 		out.Keys[k] = len(v)
 	}
-	cleanValue(c, &out)
 	return out
 }
 
 // configMapSizes replaces every ConfigMap value by its size: configuration
 // often embeds credentials no pattern recognises, and a snapshot leaves the
-// cluster. Keys stay, so missing-key errors can still be explained.
-func configMapSizes(c *capturer, cm corev1.ConfigMap) corev1.ConfigMap {
+// cluster. Keys stay, so missing-key errors can still be explained. Like
+// secretSizes, it runs on each page; the redactor runs later.
+func configMapSizes(cm corev1.ConfigMap) corev1.ConfigMap {
 	cm.ManagedFields = nil
 	delete(cm.Annotations, lastApplied)
 	for k, v := range cm.Data {
@@ -133,7 +135,6 @@ func configMapSizes(c *capturer, cm corev1.ConfigMap) corev1.ConfigMap {
 		}
 		cm.BinaryData = nil
 	}
-	cleanValue(c, &cm)
 	return cm
 }
 
