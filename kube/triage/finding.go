@@ -359,13 +359,9 @@ func replicas(r *int32) int32 {
 // servicesSelecting lists the Services in ns whose selector matches lbls.
 func (x *index) servicesSelecting(ns string, lbls map[string]string) []ObjectRef {
 	var out []ObjectRef
-	for _, s := range x.f.Services {
-		sel := s.Service.Spec.Selector
-		if s.Service.Namespace != ns || len(sel) == 0 {
-			continue
-		}
-		if labels.SelectorFromSet(sel).Matches(labels.Set(lbls)) {
-			out = append(out, ObjectRef{Kind: "Service", Namespace: ns, Name: s.Service.Name})
+	for _, s := range x.selectingServices(ns) {
+		if s.sel.Matches(labels.Set(lbls)) {
+			out = append(out, s.ref)
 		}
 	}
 	return out

@@ -26,11 +26,12 @@ type index struct {
 	daemonSets   map[string]*appsv1.DaemonSet
 	pvcs         map[string]*corev1.PersistentVolumeClaim
 	nodes        map[string]*NodeFacts
+	nodesIdx     nodesIndex
 }
 
 func newIndex(f *Facts) *index {
 	x := &index{
-		f: f, events: map[ObjectRef][]EventGroup{},
+		f: f, events: make(map[ObjectRef][]EventGroup, len(f.Events)),
 		deployments: byName(f.Deployments), replicaSets: byName(f.ReplicaSets),
 		statefulSets: byName(f.StatefulSets), daemonSets: byName(f.DaemonSets),
 		pvcs: byName(f.PVCs), nodes: make(map[string]*NodeFacts, len(f.Nodes)),

@@ -33,7 +33,7 @@ func (x *index) schedulingRule(p *corev1.Pod, ref ObjectRef, text string, ev []m
 		cause, evidence, fixes := x.schedDetail(p, r)
 		if i == 0 && cause.key != "" {
 			d.cause = cause
-			d.impactNote = x.capacityNote(r)
+			d.impactNote = x.capacityNoteOf(r)
 		}
 		d.evidence = append(d.evidence, evidence...)
 		d.fixes = append(d.fixes, fixes...)
@@ -44,12 +44,8 @@ func (x *index) schedulingRule(p *corev1.Pod, ref ObjectRef, text string, ev []m
 	if len(p.OwnerReferences) > 0 {
 		d.fixes = append(d.fixes, m("sched.fixRollout"))
 	}
-	names := make([]string, 0, len(x.f.Nodes))
-	for _, nf := range x.f.Nodes {
-		names = append(names, nf.Node.Name)
-	}
-	if len(names) > 0 && len(names) <= 10 {
-		d.actions = append(d.actions, "kubectl describe node "+strings.Join(names, " "))
+	if names := x.describeNodes(); names != "" {
+		d.actions = append(d.actions, "kubectl describe node "+names)
 	}
 	return d
 }
@@ -197,39 +193,24 @@ func (x *index) capacityNote(rule string) msg {
 // insufficient shows each node's free allocatable next to the pod's request.
 func (x *index) insufficient(p *corev1.Pod, name corev1.ResourceName) (msg, []msg, []msg) {
 	req := podRequests(p)[name]
-	ev := []msg{m("ev.request", string(name), human(name, req), containerRequests(p, name))}
-	type nodeFree struct {
-		name        string
-		alloc, used resource.Quantity
-		free        resource.Quantity
-	}
-	var nodes []nodeFree
-	var maxAlloc resource.Quantity
-	for _, nf := range x.f.Nodes {
-		alloc := nf.Node.Status.Allocatable[name]
-		if alloc.Cmp(maxAlloc) > 0 {
-			maxAlloc = alloc
-		}
-		nodes = append(nodes, nodeFree{nf.Node.Name, alloc, nf.Requested[name], nf.free(name)})
-	}
-	if len(nodes) > maxNodeLines { // show the roomiest nodes first
-		sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].free.Cmp(nodes[j].free) > 0 })
-	}
-	for i, n := range nodes {
+	reqH := human(name, req)
+	ev := []msg{m("ev.request", string(name), reqH, containerRequests(p, name))}
+	t := x.freeTable(name)
+	for i, n := range t.nodes {
 		if i == maxNodeLines {
-			ev = append(ev, m("ev.moreNodes", len(nodes)-i))
+			ev = append(ev, m("ev.moreNodes", len(t.nodes)-i))
 			break
 		}
 		key := "ev.nodeFree"
 		if n.free.Cmp(req) >= 0 {
 			key = "ev.nodeFreeFits"
 		}
-		ev = append(ev, m(key, n.name, string(name), human(name, n.alloc), human(name, n.used), human(name, n.free), human(name, req)))
+		ev = append(ev, m(key, n.name, string(name), n.alloc, n.used, n.freeH, reqH))
 	}
-	cause := m("insufficient.cause", string(name), human(name, req))
-	fixes := []msg{m("insufficient.fix1", string(name)), m("insufficient.fix2", string(name), human(name, req)), m("insufficient.fix3")}
-	if len(nodes) > 0 && req.Cmp(maxAlloc) > 0 {
-		cause = m("insufficient.tooBig", string(name), human(name, req), human(name, maxAlloc))
+	cause := m("insufficient.cause", string(name), reqH)
+	fixes := []msg{m("insufficient.fix1", string(name)), m("insufficient.fix2", string(name), reqH), m("insufficient.fix3")}
+	if len(t.nodes) > 0 && req.Cmp(t.maxAlloc) > 0 {
+		cause = m("insufficient.tooBig", string(name), reqH, human(name, t.maxAlloc))
 	}
 	return cause, ev, fixes
 }
@@ -253,15 +234,7 @@ func (x *index) selectorMismatch(p *corev1.Pod) (msg, []msg, []msg) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		ev = append(ev, m("ev.nodeSelector", k, p.Spec.NodeSelector[k]))
-		var vals []string
-		for _, nf := range x.f.Nodes {
-			v, ok := nf.Node.Labels[k]
-			if !ok {
-				v = "<none>"
-			}
-			vals = append(vals, nf.Node.Name+"="+v)
-		}
-		ev = append(ev, m("ev.nodeLabels", k, joinCapped(vals)))
+		ev = append(ev, m("ev.nodeLabels", k, x.nodeLabels(k)))
 	}
 	if a := p.Spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
 		for _, t := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
