@@ -9,8 +9,8 @@ import (
 )
 
 // TestFromCacheMatchesFromObjects checks that informer caches give the same
-// findings as objects in hand, and that the cached objects are left as they
-// were: the accumulator trims and scrubs copies only.
+// findings as objects in hand, and that both leave the objects as they were:
+// the accumulator trims and scrubs copies only.
 func TestFromCacheMatchesFromObjects(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -36,7 +36,10 @@ func TestFromCacheMatchesFromObjects(t *testing.T) {
 			if string(before) != string(after) {
 				t.Errorf("FromCache changed the cached objects")
 			}
-			want := Build(FromObjects(clock, "", tc.objs()...))
+			want := Build(FromObjects(clock, "", cached...))
+			if again, _ := json.Marshal(cached); string(before) != string(again) {
+				t.Errorf("FromObjects changed the objects")
+			}
 			if rules(got.Findings) != rules(want.Findings) || len(got.Findings) == 0 {
 				t.Errorf("findings from the cache %q, from objects %q", rules(got.Findings), rules(want.Findings))
 			}
