@@ -33,7 +33,7 @@ type Options struct {
 	Context, Cluster, Server, DefaultNamespace string
 	// Redactor runs over every object, log line and fact; nil means redact.New().
 	Redactor Redactor
-	// Progress, when set, is told each step ("pods: 42").
+	// Progress, when set, is told each step ("list secrets: forbidden").
 	Progress func(step string)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
