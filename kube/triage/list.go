@@ -51,6 +51,8 @@ func ListOf[L continuer, T any](what string, list func(context.Context, metav1.L
 	return listOf(what, pageSize, "", list, items, into)
 }
 
+// listOf is ListOf with the page size and field selector of the kinds the
+// facts read.
 func listOf[L continuer, T any](what string, size int64, selector string, list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T, into *[]T) Kind {
 	return Kind{what: what, read: func(ctx context.Context) (func(), error) {
 		got, err := pages(ctx, list, size, selector, items)
@@ -61,6 +63,7 @@ func listOf[L continuer, T any](what string, size int64, selector string, list f
 	}}
 }
 
+// continuer is a list response: it says where the next page starts.
 type continuer interface{ GetContinue() string }
 
 // pages is the one pager: it lists every page of one resource, limit and

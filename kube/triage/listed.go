@@ -179,7 +179,8 @@ func (l *Listed) podKind(cs kubernetes.Interface) Kind {
 	}}
 }
 
-// The items of each list the facts read.
+// The items of each list the facts read: nodeItems returns the nodes of a
+// page, podItems its pods, and so on.
 func csiDriverItems(l *storagev1.CSIDriverList) []storagev1.CSIDriver                 { return l.Items }
 func cronJobItems(l *batchv1.CronJobList) []batchv1.CronJob                           { return l.Items }
 func daemonSetItems(l *appsv1.DaemonSetList) []appsv1.DaemonSet                       { return l.Items }
