@@ -153,7 +153,7 @@ func (c *capturer) objects(ctx context.Context) {
 	facts := triage.FollowUp(ctx, c.cs, listed.Facts(c.f.Captured))
 	cleanValue(c, facts)
 	c.f.Facts = facts
-	for _, g := range append(listed.Gaps, listed.MoreGaps...) {
+	for _, g := range slices.Concat(listed.Gaps, listed.MoreGaps) {
 		c.f.Gaps = append(c.f.Gaps, g)
 		c.step("%s", g)
 	}
