@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -81,40 +82,219 @@ func bigSession(b *testing.B) *session.Session {
 	return s
 }
 
+// keyBudget is the most one key press may take, Update and View, at the
+// 99th percentile: one frame at 60 Hz. landingBudget is the most the frame
+// that shows a landed action may take: it journals the result (append and
+// fsync, on purpose before the screen shows it) and renders it.
+const (
+	keyBudget     = 16 * time.Millisecond
+	landingBudget = 50 * time.Millisecond
+)
+
+// landOutput is the size of the action output that lands during the
+// second half of the benchmark: the most a session keeps of one output.
+const landOutput = 2 << 20
+
+// keyCycle are the keys the benchmark presses, from the middle of the
+// transcript: every one moves the screen and the cycle ends where it began.
+func keyCycle() []tea.KeyMsg {
+	return []tea.KeyMsg{keyMsg("pgup"), keyMsg("j"), keyMsg("j"), keyMsg("k"), keyMsg("k"), keyMsg("pgdown")}
+}
+
+// bigRunner answers every action with landOutput bytes of output.
+type bigRunner struct{ out string }
+
+func (r bigRunner) Run(_ context.Context, a kube.Action) (kube.Result, error) {
+	return kube.Result{Command: a.String(), Output: r.out, ModelView: "(2 MiB of pods)", Summary: "2 MiB"}, nil
+}
+
+// landingModel proposes a new read-only command to every operator message
+// and acknowledges every result.
+func landingModel(b *testing.B) *llmtest.Server {
+	return llmtest.NewFunc(b, func(r llmtest.Request) llmtest.Turn {
+		msgs := r.Chat.Messages
+		if len(msgs) > 0 && msgs[len(msgs)-1].Role == "tool" {
+			return llmtest.Text("Noted.")
+		}
+		return llmtest.Calls(llmtest.Kubectl(fmt.Sprintf("land_%d", r.N), fmt.Sprintf("get pods -n shop --selector=app=land-%d", r.N), "load"))
+	})
+}
+
 // BenchmarkKeypress measures Update + View for one key with a 2,000-event
-// journal holding 10 MB of outputs, after the first render.
+// journal holding 10 MB of outputs, after the first render, each key moving
+// the screen; then the same keys while actions with 2 MiB outputs run and
+// land. It fails past keyBudget (p99) or landingBudget.
 func BenchmarkKeypress(b *testing.B) {
 	s := bigSession(b)
 	n := len(s.Events())
-	m := New(context.Background(), Config{Session: s, Client: &fakeClient{}, Runner: &fakeRunner{}, Now: func() time.Time { return t0 }})
+	srv := landingModel(b)
+	m := New(b.Context(), Config{Session: s, Client: modelClient(b, srv, -1), Runner: bigRunner{strings.Repeat("pod-x1   1/1   Running   0   5m\n", landOutput/32)},
+		Now: func() time.Time { return t0 }})
 	m.ticks = false
 	start := time.Now()
-	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40}) // renders every entry once
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40}) // renders every entry on screen once
 	m.View()
 	first := time.Since(start)
 	m.setFocus(focusTranscript)
-	keys := []tea.KeyMsg{keyMsg("k"), keyMsg("pgup"), keyMsg("j"), keyMsg("k")}
-	times := make([]time.Duration, 0, b.N)
+	m.scrollTo(len(m.tr.entries)/2, 0)
+	keys := keyCycle()
+	checkCycle(b, m, keys)
+	times := make([]time.Duration, 0, 1<<18) // no growing inside the timed loop
+	prev := m.View()
+	unchanged := 0
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		t := time.Now()
 		m.Update(keys[i%len(keys)])
-		_ = m.View()
-		times = append(times, time.Since(t))
+		v := m.View()
+		if len(times) < cap(times) {
+			times = append(times, time.Since(t))
+		}
+		if v == prev {
+			unchanged++
+		}
+		prev = v
 	}
 	b.StopTimer()
-	slices.Sort(times)
-	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
-	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+	if unchanged > 0 {
+		b.Fatalf("%d of %d key presses left the screen as it was: the benchmark measured nothing there", unchanged, b.N)
+	}
+	idle := percentiles(times)
+	landing, pressed, frame := landKeys(b, m, keys, 5)
+	b.ReportMetric(ms(idle[0]), "median-ms")
+	b.ReportMetric(ms(idle[1]), "p99-ms")
+	b.ReportMetric(ms(landing[0]), "landing-median-ms")
+	b.ReportMetric(ms(landing[1]), "landing-p99-ms")
+	b.ReportMetric(ms(frame), "landed-frame-max-ms")
 	b.ReportMetric(rssMB("VmHWM"), "peak-rss-MB")
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-after-gc-MB")
-	runtime.KeepAlive(m)
-	b.ReportMetric(float64(first.Microseconds())/1000, "first-view-ms")
+	b.ReportMetric(ms(first), "first-view-ms")
 	b.ReportMetric(float64(n), "events")
+	b.Logf("key p99 %s (idle, %d keys), %s (while 2 MiB outputs land, %d keys; budget %s); landed frame at most %s (budget %s)",
+		idle[1], len(times), landing[1], pressed, keyBudget, frame, landingBudget)
+	if idle[1] > keyBudget || landing[1] > keyBudget {
+		b.Errorf("a key press took %s at p99 (%s while an output landed), over the %s budget", idle[1], landing[1], keyBudget)
+	}
+	if frame > landingBudget {
+		b.Errorf("the frame that showed a landed 2 MiB output took %s, over the %s budget", frame, landingBudget)
+	}
 }
+
+// checkCycle fails the benchmark unless every key of the cycle changes the
+// screen, once round the cycle, untimed.
+func checkCycle(b *testing.B, m *Model, keys []tea.KeyMsg) {
+	b.Helper()
+	prev := m.View()
+	for _, k := range keys {
+		m.Update(k)
+		if v := m.View(); v == prev {
+			b.Fatalf("key %q left the screen as it was", k)
+		} else {
+			prev = v
+		}
+	}
+}
+
+// landKeys runs rounds actions whose 2 MiB outputs are written in the
+// action's command while keys are pressed, and times each key (Update and
+// View) and the frame that shows each landed result.
+func landKeys(b *testing.B, m *Model, keys []tea.KeyMsg, rounds int) (key [2]time.Duration, pressed int, frame time.Duration) {
+	b.Helper()
+	var times []time.Duration
+	msgs := make(chan tea.Msg, 64)
+	pending := 0
+	run := func(cmd tea.Cmd) {
+		if cmd != nil {
+			pending++
+			go func() { msgs <- cmd() }()
+		}
+	}
+	for r := 0; r < rounds; r++ {
+		run(m.apply(m.s.Operator(fmt.Sprintf("round %d", r))))
+		pump(b, m, msgs, &pending, run, func() bool { return m.card != nil })
+		run(m.update(approveMsg{callID: m.card.callID}))
+	running:
+		for i := 0; ; i++ {
+			select {
+			case msg := <-msgs:
+				pending--
+				if _, ok := msg.(resultMsg); !ok {
+					b.Fatalf("round %d: %T arrived while the action ran", r, msg)
+				}
+				t := time.Now()
+				_, cmd := m.Update(msg)
+				m.View()
+				frame = max(frame, time.Since(t))
+				run(cmd)
+				pump(b, m, msgs, &pending, run, func() bool { return pending == 0 })
+				break running
+			default:
+			}
+			t := time.Now()
+			m.Update(keys[i%len(keys)])
+			m.View()
+			times = append(times, time.Since(t))
+		}
+		landed(b, m.s, r)
+	}
+	if len(times) == 0 {
+		b.Fatal("no key was pressed while an output landed")
+	}
+	return percentiles(times), len(times), frame
+}
+
+// landed fails the benchmark unless round r ended with the model's answer
+// to a result whose full output of landOutput bytes is on disk.
+func landed(b *testing.B, s *session.Session, r int) {
+	b.Helper()
+	ev := s.Events()
+	if last := ev[len(ev)-1]; last.Kind != session.KindAssistant {
+		b.Fatalf("round %d ended on a %s event", r, last.Kind)
+	}
+	for i := len(ev) - 1; i >= 0; i-- {
+		if ev[i].Kind != session.KindResult {
+			continue
+		}
+		fi, err := os.Stat(s.OutputPath(ev[i]))
+		if err != nil || fi.Size() != landOutput {
+			b.Fatalf("round %d: the landed output is not %d bytes on disk: %v", r, landOutput, err)
+		}
+		return
+	}
+	b.Fatalf("round %d: no result", r)
+}
+
+// pump feeds command messages back to m until done holds.
+func pump(b *testing.B, m *Model, msgs chan tea.Msg, pending *int, run func(tea.Cmd), done func() bool) {
+	b.Helper()
+	deadline := time.After(time.Minute)
+	for !done() {
+		select {
+		case msg := <-msgs:
+			*pending--
+			switch msg := msg.(type) {
+			case nil:
+			case tea.BatchMsg:
+				for _, c := range msg {
+					run(c)
+				}
+			default:
+				_, cmd := m.Update(msg)
+				run(cmd)
+			}
+		case <-deadline:
+			b.Fatalf("waited a minute; %d commands running, flash %q", *pending, m.flash)
+		}
+	}
+}
+
+// percentiles returns the median and the 99th percentile of d, sorted in place.
+func percentiles(d []time.Duration) [2]time.Duration {
+	slices.Sort(d)
+	return [2]time.Duration{d[len(d)/2], d[len(d)*99/100]}
+}
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // rssMB reads a memory figure of this process from /proc/self/status.
 func rssMB(field string) float64 {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -24,51 +24,29 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // t0 is the fixed clock's start.
 var t0 = time.Date(2025, 1, 2, 15, 4, 5, 0, time.UTC)
 
-// turn is one scripted model reply.
-type turn struct {
-	deltas []llm.Delta
-	text   string
-	calls  []llm.ToolCall
-	err    error
-	block  bool // wait for cancellation
+// reply is a scripted model turn answering text and calls, with the same
+// usage every time so that the header's token count is fixed.
+func reply(text string, calls ...llmtest.ToolCall) llmtest.Turn {
+	return llmtest.Turn{Text: text, ToolCalls: calls,
+		Usage: &llmtest.Usage{PromptTokens: 1000, CompletionTokens: 200, TotalTokens: 1200}}
 }
 
-// fakeClient replays scripted turns.
-type fakeClient struct {
-	mu    sync.Mutex
-	turns []turn
-	reqs  []llm.Request
+// hang is a turn that streams text in two pieces, then sends nothing more
+// until the call is cancelled.
+func hang(text string) llmtest.Turn {
+	return llmtest.Turn{Text: text, Chunks: 2, Fault: llmtest.Fault{Kind: llmtest.Stall, After: 3}}
 }
 
-func (f *fakeClient) Complete(ctx context.Context, req llm.Request, onDelta func(llm.Delta)) (llm.Reply, error) {
-	f.mu.Lock()
-	n := len(f.reqs)
-	f.reqs = append(f.reqs, req)
-	f.mu.Unlock()
-	if n >= len(f.turns) {
-		return llm.Reply{}, fmt.Errorf("no scripted turn %d", n+1)
+// modelClient returns the product's model client pointed at srv, making at
+// most retries retries (-1 for none); only a cancelled call ends a stall.
+func modelClient(t testing.TB, srv *llmtest.Server, retries int) llm.Client {
+	t.Helper()
+	c, err := llm.NewOpenAI(llm.Config{BaseURL: srv.URL(), APIKey: "sk-test", Model: "test-model", MaxRetries: retries,
+		FirstByteTimeout: time.Minute, IdleTimeout: time.Minute, Timeout: 2 * time.Minute, MaxWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
 	}
-	t := f.turns[n]
-	for _, d := range t.deltas {
-		onDelta(d)
-	}
-	if t.block {
-		<-ctx.Done()
-		return llm.Reply{}, ctx.Err()
-	}
-	if t.err != nil {
-		return llm.Reply{}, t.err
-	}
-	return llm.Reply{
-		Message: llm.Message{Role: llm.Assistant, Content: t.text, ToolCalls: t.calls},
-		Usage:   llm.Usage{PromptTokens: 1000, CompletionTokens: 200, TotalTokens: 1200},
-	}, nil
-}
-
-func (f *fakeClient) requests() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.reqs)
+	return c
 }
 
 // fakeRunner returns canned outputs by canonical command.
@@ -101,10 +79,8 @@ func (f *fakeRunner) count() int {
 	return len(f.ran)
 }
 
-func call(id, command, reason string) llm.ToolCall {
-	args, _ := json.Marshal(map[string]string{"command": command, "reason": reason})
-	return llm.ToolCall{ID: id, Name: "kubectl", Arguments: string(args)}
-}
+// call is a scripted call of the kubectl tool.
+func call(id, command, reason string) llmtest.ToolCall { return llmtest.Kubectl(id, command, reason) }
 
 const reportMD = `# Pending pod in shop
 
@@ -123,25 +99,34 @@ const podsOut = "NAME                          READY   STATUS    RESTARTS   AGE\
 	"web-1                         1/1     Running   0          9m\n" +
 	"web-2                         1/1     Running   0          9m\n"
 
-// harness drives a Model the way the program would, on the test's goroutine.
+// settleTimeout is how long the harness waits for the messages it expects
+// before it fails the test; it never stops waiting silently.
+const settleTimeout = 20 * time.Second
+
+// harness drives a Model the way the program would, on the test's
+// goroutine: commands run in goroutines and their messages come back to
+// Update. The model is llmtest's scripted server, reached over HTTP by the
+// product's client.
 type harness struct {
 	t       *testing.T
 	m       *Model
 	s       *session.Session
-	client  *fakeClient
+	srv     *llmtest.Server
 	runner  *fakeRunner
 	now     time.Time
 	msgs    chan tea.Msg
-	pending int
+	pending int // commands started whose message has not come back
 	quit    bool
 	out     *strings.Builder
 }
 
 type option func(*Config)
 
-func newHarness(t *testing.T, client *fakeClient, runner *fakeRunner, opts ...option) *harness {
+// newHarness starts the scripted model with turns and the screen of a new
+// session on it, and waits for the first response.
+func newHarness(t *testing.T, turns []llmtest.Turn, runner *fakeRunner, opts ...option) *harness {
 	t.Helper()
-	h := &harness{t: t, client: client, runner: runner, now: t0, msgs: make(chan tea.Msg, 256), out: &strings.Builder{}}
+	h := &harness{t: t, srv: llmtest.New(t, turns...), runner: runner, now: t0, msgs: make(chan tea.Msg, 256), out: &strings.Builder{}}
 	clock := func() time.Time { return h.now }
 	dir := filepath.Join(t.TempDir(), "20250102-150405-test")
 	s, err := session.New(dir, session.Meta{ID: "20250102-150405-test", Context: "kind-prod", Cluster: "prod",
@@ -152,7 +137,7 @@ func newHarness(t *testing.T, client *fakeClient, runner *fakeRunner, opts ...op
 	t.Cleanup(func() { _ = s.Close() })
 	h.s = s
 	cfg := Config{
-		Session: s, Client: client, Runner: runner, Now: clock, Styles: PlainStyles(h.out),
+		Session: s, Runner: runner, Now: clock, Styles: PlainStyles(h.out),
 		Report: ReporterFunc(func(context.Context) (session.FirstResponse, error) {
 			return session.FirstResponse{Markdown: reportMD, Title: "Pending pod in shop"}, nil
 		}),
@@ -160,7 +145,10 @@ func newHarness(t *testing.T, client *fakeClient, runner *fakeRunner, opts ...op
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h.m = New(context.Background(), cfg)
+	if cfg.Client == nil {
+		cfg.Client = modelClient(t, h.srv, -1)
+	}
+	h.m = New(t.Context(), cfg)
 	h.m.ticks = false
 	h.do(h.m.Init())
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
@@ -183,19 +171,46 @@ func (h *harness) send(msg tea.Msg) {
 	h.do(cmd)
 }
 
-// settle feeds command results back until nothing more arrives; commands
-// that block (a call waiting for cancellation) are left running.
+// settle feeds command results back to Update until every command has
+// returned its message. A test whose model or runner hangs on purpose
+// waits with until instead.
 func (h *harness) settle() {
 	h.t.Helper()
-	for h.pending > 0 {
+	h.until("every command to return", func() bool { return h.pending == 0 })
+}
+
+// until feeds command results back to Update until done holds; it fails
+// the test when no message makes it hold within settleTimeout.
+func (h *harness) until(what string, done func() bool) {
+	h.t.Helper()
+	deadline := time.NewTimer(settleTimeout)
+	defer deadline.Stop()
+	for !done() {
+		if h.pending == 0 {
+			h.t.Fatalf("waiting for %s, but no command is running; journal %v\n%s", what, h.kinds(), h.view())
+		}
 		select {
 		case msg := <-h.msgs:
 			h.pending--
 			h.handle(msg)
-		case <-time.After(300 * time.Millisecond):
-			return
+		case <-deadline.C:
+			h.t.Fatalf("waited %s for %s (%d commands running); journal %v\n%s", settleTimeout, what, h.pending, h.kinds(), h.view())
 		}
 	}
+}
+
+// untilSee feeds messages back until the screen shows every one of want.
+func (h *harness) untilSee(want ...string) {
+	h.t.Helper()
+	h.until(fmt.Sprintf("the screen to show %q", want), func() bool {
+		v := h.view()
+		for _, w := range want {
+			if !strings.Contains(v, w) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func (h *harness) handle(msg tea.Msg) {
@@ -219,7 +234,8 @@ func (h *harness) key(k string) {
 	h.settle()
 }
 
-// typeText types text rune by rune.
+// typeText types text rune by rune into whatever has the focus; typing
+// starts no command, so it waits for none.
 func (h *harness) typeText(s string) {
 	for _, r := range s {
 		if r == ' ' {
@@ -228,7 +244,6 @@ func (h *harness) typeText(s string) {
 		}
 		h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 	}
-	h.settle()
 }
 
 func keyMsg(k string) tea.KeyMsg {
@@ -324,14 +339,13 @@ func (h *harness) golden(name string) {
 }
 
 // seedTurns is a conversation like the seed incident's.
-func seedTurns() []turn {
-	return []turn{
-		{deltas: []llm.Delta{{Content: "Let me look at "}, {Content: "the pods."}}, text: "Let me look at the pods.",
-			calls: []llm.ToolCall{call("call_1", "get pods -n shop", "find the Pending pod")}},
-		{text: "One pod is Pending; its events will say why.",
-			calls: []llm.ToolCall{call("call_2", "describe pod nginx-with-10gi-84s9k -n shop", "read the scheduling events")}},
-		{text: "The pod requests 10Gi and no node has that much free memory. Lower the request:",
-			calls: []llm.ToolCall{call("call_3", "set resources deployment/nginx-with-10gi -n shop --requests=memory=5Gi", "fit the pod on a node")}},
-		{text: "Apply the fix above, then watch the rollout."},
+func seedTurns() []llmtest.Turn {
+	return []llmtest.Turn{
+		reply("Let me look at the pods.", call("call_1", "get pods -n shop", "find the Pending pod")),
+		reply("One pod is Pending; its events will say why.",
+			call("call_2", "describe pod nginx-with-10gi-84s9k -n shop", "read the scheduling events")),
+		reply("The pod requests 10Gi and no node has that much free memory. Lower the request:",
+			call("call_3", "set resources deployment/nginx-with-10gi -n shop --requests=memory=5Gi", "fit the pod on a node")),
+		reply("Apply the fix above, then watch the rollout."),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestRequestKeyShowsLastRequest(t *testing.T) {
 	tests := []struct {
 		name   string
-		turns  []turn
+		turns  []llmtest.Turn
 		do     func(h *harness)
 		pager  bool   // the pager opens
 		flash  string // else the status line says
@@ -32,14 +33,14 @@ func TestRequestKeyShowsLastRequest(t *testing.T) {
 			do: func(h *harness) { h.key("enter"); h.key("tab"); h.key("r") }},
 		{name: "after an approved run", turns: seedTurns(), pager: true,
 			do: func(h *harness) { h.key("enter"); h.key("tab"); h.wait(armDelay); h.key("y"); h.key("r") }},
-		{name: "after a model error", turns: []turn{{err: llm.ErrNoAPIKey}}, pager: true,
+		{name: "after a model error", turns: []llmtest.Turn{llmtest.Error(401, "")}, pager: true,
 			do: func(h *harness) { h.key("enter"); h.key("tab"); h.key("r") }},
 		{name: "escapes in model text and commands", pager: true,
-			turns: []turn{
-				{text: "Look \x1b]52;c;AAAA\ahere\x1b[31m.", calls: []llm.ToolCall{
+			turns: []llmtest.Turn{
+				reply("Look \x1b]52;c;AAAA\ahere\x1b[31m.",
 					call("c1", "get pods \x1b[2J-n shop", "list\u202e pods"),
-					call("c2", "get pods -n shop", "why\u009b2J")}},
-				{text: "done"},
+					call("c2", "get pods -n shop", "why\u009b2J")),
+				reply("done"),
 			},
 			do: func(h *harness) {
 				h.key("enter")
@@ -53,7 +54,7 @@ func TestRequestKeyShowsLastRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, &fakeClient{turns: tt.turns}, seedRunner())
+			h := newHarness(t, tt.turns, seedRunner())
 			tt.do(h)
 			v := h.view()
 			if i := strings.IndexFunc(v, func(r rune) bool {
@@ -77,11 +78,12 @@ func TestRequestKeyShowsLastRequest(t *testing.T) {
 			if p == nil {
 				t.Fatalf("no pager:\n%s", v)
 			}
-			h.client.mu.Lock()
-			sent := h.client.reqs[len(h.client.reqs)-1]
-			h.client.mu.Unlock()
-			want := strings.TrimRight(clean(session.FormatRequest(sent)), "\n")
-			if got := strings.Join(p.raw, "\n"); got != want {
+			sent, ok := h.srv.Last()
+			if !ok {
+				t.Fatal("the model server received no request")
+			}
+			want := strings.TrimRight(clean(session.FormatRequest(asSent(sent.Chat))), "\n")
+			if got := strings.Join(p.raw, "\n"); !sameRequest(got, want) {
 				t.Errorf("the pager does not show the request sent:\n%s\n--- want\n%s", got, want)
 			}
 			if !strings.HasPrefix(p.title, "Last model request") {
@@ -94,4 +96,32 @@ func TestRequestKeyShowsLastRequest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asSent is the request the model server received, read back into the
+// client's types: what the pager must show is what went over the wire.
+func asSent(c llmtest.ChatRequest) llm.Request {
+	req := llm.Request{Model: c.Model}
+	for _, m := range c.Messages {
+		msg := llm.Message{Role: llm.Role(m.Role), Content: m.Content, ToolCallID: m.ToolCallID}
+		for _, tc := range m.ToolCalls {
+			msg.ToolCalls = append(msg.ToolCalls, llm.ToolCall{ID: tc.ID, Name: tc.Name, Arguments: tc.Arguments})
+		}
+		req.Messages = append(req.Messages, msg)
+	}
+	for _, t := range c.Tools {
+		req.Tools = append(req.Tools, llm.ToolSpec{Name: t.Name, Description: t.Description, Parameters: t.Parameters})
+	}
+	return req
+}
+
+// sameRequest reports whether two renderings of a request are the same:
+// the messages exactly; the tool definitions up to blanks, since the wire
+// carries each tool's JSON schema compacted.
+func sameRequest(got, want string) bool {
+	const tools = "── tool definition"
+	gm, gt, _ := strings.Cut(got, tools)
+	wm, wt, _ := strings.Cut(want, tools)
+	squeeze := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	return gm == wm && squeeze(gt) == squeeze(wt)
 }

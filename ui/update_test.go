@@ -13,7 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kuberesponder/kuberesponder/kube"
-	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -22,9 +22,9 @@ func seedRunner() *fakeRunner {
 }
 
 // atCard starts the investigation and moves the focus to the first card, armed.
-func atCard(t *testing.T, turns []turn, r *fakeRunner, opts ...option) *harness {
+func atCard(t *testing.T, turns []llmtest.Turn, r *fakeRunner, opts ...option) *harness {
 	t.Helper()
-	h := newHarness(t, &fakeClient{turns: turns}, r, opts...)
+	h := newHarness(t, turns, r, opts...)
 	h.key("enter")
 	if h.m.card == nil {
 		t.Fatalf("no card after enter; journal %v\n%s", h.kinds(), h.view())
@@ -35,7 +35,7 @@ func atCard(t *testing.T, turns []turn, r *fakeRunner, opts ...option) *harness 
 }
 
 func TestReportThenEnterStartsInvestigation(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h := newHarness(t, seedTurns(), seedRunner())
 	h.mustSee("Pending pod in shop", "Insufficient memory", "enter starts the investigation")
 	if got := h.kinds(); !reflect.DeepEqual(got, []string{"start", "report"}) {
 		t.Fatalf("journal %v", got)
@@ -66,7 +66,7 @@ func TestApproveRunsOnceAndFoldsOutput(t *testing.T) {
 }
 
 func TestNewCardIgnoresKeysFor300ms(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h := newHarness(t, seedTurns(), seedRunner())
 	h.key("enter")
 	h.key("tab")
 	for _, k := range []string{"y", "a", "n", "e"} {
@@ -85,7 +85,7 @@ func TestNewCardIgnoresKeysFor300ms(t *testing.T) {
 }
 
 func TestInputFocusNeverApproves(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h := newHarness(t, seedTurns(), seedRunner())
 	h.key("enter")
 	h.wait(time.Second)
 	for _, k := range []string{"y", "a", "space", "n", "e", "c"} {
@@ -101,8 +101,8 @@ func TestInputFocusNeverApproves(t *testing.T) {
 }
 
 func TestInterjectAnswersPendingCall(t *testing.T) {
-	turns := append(seedTurns()[:1], turn{text: "Understood, looking at nodes instead."})
-	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
+	turns := append(seedTurns()[:1], reply("Understood, looking at nodes instead."))
+	h := newHarness(t, turns, seedRunner())
 	h.key("enter")
 	h.typeText("look at the nodes first")
 	h.key("enter")
@@ -117,10 +117,10 @@ func TestInterjectAnswersPendingCall(t *testing.T) {
 }
 
 func TestAlwaysAllowListAndRevoke(t *testing.T) {
-	turns := []turn{
-		{calls: []llm.ToolCall{call("c1", "get pods -n shop", "list pods")}},
-		{calls: []llm.ToolCall{call("c2", "get events -n shop", "read events")}},
-		{text: "Done."},
+	turns := []llmtest.Turn{
+		reply("", call("c1", "get pods -n shop", "list pods")),
+		reply("", call("c2", "get events -n shop", "read events")),
+		reply("Done."),
 	}
 	h := atCard(t, turns, seedRunner())
 	h.mustSee("a always allow this command")
@@ -159,11 +159,11 @@ func TestAlwaysAllowListAndRevoke(t *testing.T) {
 }
 
 func TestAlwaysAllowedRunsTheSameCommandAgain(t *testing.T) {
-	turns := []turn{
-		{calls: []llm.ToolCall{call("c1", "get pods -n shop", "list pods")}},
-		{text: "Listed."},
-		{calls: []llm.ToolCall{call("c2", "kubectl get pods --namespace shop", "list them again")}},
-		{text: "Done."},
+	turns := []llmtest.Turn{
+		reply("", call("c1", "get pods -n shop", "list pods")),
+		reply("Listed."),
+		reply("", call("c2", "kubectl get pods --namespace shop", "list them again")),
+		reply("Done."),
 	}
 	h := atCard(t, turns, seedRunner())
 	h.key("a")
@@ -180,7 +180,7 @@ func TestAlwaysAllowedRunsTheSameCommandAgain(t *testing.T) {
 }
 
 func TestSensitiveCannotBeAlwaysAllowed(t *testing.T) {
-	turns := []turn{{calls: []llm.ToolCall{call("c1", "get secrets -n shop", "look for the TLS secret")}}}
+	turns := []llmtest.Turn{reply("", call("c1", "get secrets -n shop", "look for the TLS secret"))}
 	h := atCard(t, turns, seedRunner())
 	h.mustSee("[SENSITIVE]")
 	h.mustNotSee("always allow")
@@ -192,7 +192,7 @@ func TestSensitiveCannotBeAlwaysAllowed(t *testing.T) {
 }
 
 func TestDenyWithReason(t *testing.T) {
-	turns := append(seedTurns()[:1], turn{text: "All right."})
+	turns := append(seedTurns()[:1], reply("All right."))
 	h := atCard(t, turns, seedRunner())
 	h.key("n")
 	h.mustSee("deny:", "enter denies")
@@ -209,7 +209,7 @@ func TestDenyWithReason(t *testing.T) {
 }
 
 func TestDenyWithoutReasonAndEscBack(t *testing.T) {
-	turns := append(seedTurns()[:1], turn{text: "All right."})
+	turns := append(seedTurns()[:1], reply("All right."))
 	h := atCard(t, turns, seedRunner())
 	h.key("n")
 	h.typeText("oops")
@@ -228,7 +228,7 @@ func TestDenyWithoutReasonAndEscBack(t *testing.T) {
 }
 
 func TestEditReclassifiesAndRuns(t *testing.T) {
-	turns := append(seedTurns()[:1], turn{text: "Thanks."})
+	turns := append(seedTurns()[:1], reply("Thanks."))
 	h := atCard(t, turns, seedRunner())
 	h.key("e")
 	if v := h.m.card.input.Value(); v != "kubectl get pods --namespace=shop" {
@@ -254,11 +254,11 @@ func TestEditReclassifiesAndRuns(t *testing.T) {
 }
 
 func TestMutatingShownAsFixWithCopy(t *testing.T) {
-	turns := []turn{
-		{text: "Lower the request.", calls: []llm.ToolCall{call("c1", "set resources deployment/nginx-with-10gi -n shop --requests=memory=5Gi", "fit the pod")}},
-		{text: "Apply it yourself."},
+	turns := []llmtest.Turn{
+		reply("Lower the request.", call("c1", "set resources deployment/nginx-with-10gi -n shop --requests=memory=5Gi", "fit the pod")),
+		reply("Apply it yourself."),
 	}
-	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
+	h := newHarness(t, turns, seedRunner())
 	h.key("enter")
 	h.mustSee("proposed fix — run it yourself", "[MUTATING]", "c copies the latest fix")
 	if h.m.card != nil || h.runner.count() != 0 {
@@ -274,8 +274,9 @@ func TestMutatingShownAsFixWithCopy(t *testing.T) {
 }
 
 func TestEscCancelsModelCall(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: []turn{{deltas: []llm.Delta{{Content: "Thinking about "}}, block: true}}}, seedRunner())
-	h.key("enter")
+	h := newHarness(t, []llmtest.Turn{hang("Thinking about ")}, seedRunner())
+	h.send(keyMsg("enter"))
+	h.untilSee("Thinking about")
 	h.wait(3 * time.Second)
 	h.mustSee("offline responder 3.0s", "esc cancels", "Thinking about")
 	h.key("esc")
@@ -291,8 +292,8 @@ func TestEscCancelsModelCall(t *testing.T) {
 func TestEscCancelsAction(t *testing.T) {
 	r := seedRunner()
 	r.block = true
-	h := atCard(t, append(seedTurns()[:1], turn{text: "It was cancelled."}), r)
-	h.key("y")
+	h := atCard(t, append(seedTurns()[:1], reply("It was cancelled.")), r)
+	h.send(keyMsg("y")) // the action blocks until cancelled: nothing to settle
 	h.mustSee("running kubectl get pods --namespace=shop")
 	h.key("esc")
 	res := h.lastEvent(session.KindResult)
@@ -303,26 +304,31 @@ func TestEscCancelsAction(t *testing.T) {
 }
 
 func TestRetryCountdown(t *testing.T) {
-	retry := llm.Delta{Retry: &llm.Retry{Attempt: 2, Wait: 4 * time.Second, Reason: "429"}}
-	h := newHarness(t, &fakeClient{turns: []turn{{deltas: []llm.Delta{retry}, block: true}}}, seedRunner())
-	h.key("enter")
-	h.mustSee("retrying in 4s (429, attempt 2)")
+	turns := []llmtest.Turn{llmtest.Error(429, "0"), llmtest.Error(429, "4"), hang("never asked")}
+	h := newHarness(t, turns, seedRunner(), func(c *Config) { c.Client = modelClient(t, llmtest.New(t, turns...), 2) })
+	h.send(keyMsg("enter"))
+	h.until("the second retry notice", func() bool { return h.m.act != nil && h.m.act.retry != nil && h.m.act.retry.Attempt == 2 })
+	// The client waits Retry-After plus up to a tenth of it.
+	if v := h.view(); !strings.Contains(v, "retrying in 4s (429, attempt 2)") && !strings.Contains(v, "retrying in 5s (429, attempt 2)") {
+		t.Fatalf("no countdown from 4 s:\n%s", v)
+	}
 	h.wait(2500 * time.Millisecond)
 	h.mustSee("retrying in 2s (429, attempt 2)")
 }
 
 func TestModelErrorThenRetry(t *testing.T) {
-	turns := []turn{{err: errors.New("HTTP 500: upstream unavailable")}, {text: "Back again."}}
-	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
+	turns := []llmtest.Turn{{Fault: llmtest.Fault{Kind: llmtest.HTTPError, Status: 500, Message: "upstream unavailable"}}, reply("Back again.")}
+	h := newHarness(t, turns, seedRunner())
+	h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
 	h.key("enter")
-	h.mustSee("✗ The model call failed: HTTP 500: upstream unavailable")
+	h.mustSee("✗ The model call failed: model endpoint "+h.srv.URL()+": ", "upstream unavailable")
 	h.typeText(":retry")
 	h.key("enter")
 	h.mustSee("Back again.")
 }
 
 func TestCtrlCTwiceQuits(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h := newHarness(t, seedTurns(), seedRunner())
 	h.key("ctrl+c")
 	if h.quit {
 		t.Fatal("one ctrl+c quit")
@@ -345,12 +351,12 @@ func TestCtrlCTwiceQuits(t *testing.T) {
 }
 
 func TestExport(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h := newHarness(t, seedTurns(), seedRunner())
 	h.key("ctrl+e")
 	h.mustSee("Export is not available")
 
 	var got string
-	h = newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner(), func(c *Config) {
+	h = newHarness(t, seedTurns(), seedRunner(), func(c *Config) {
 		c.Export = ExporterFunc(func(context.Context) (string, error) {
 			got = "called"
 			return "/state/sessions/x/postmortem.md", nil
@@ -364,7 +370,7 @@ func TestExport(t *testing.T) {
 }
 
 func TestFocusTab(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h := newHarness(t, seedTurns(), seedRunner())
 	if h.m.focus != focusInput {
 		t.Fatal("the input box does not start focused")
 	}
@@ -387,7 +393,7 @@ func TestFocusTab(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	h := newHarness(t, &fakeClient{turns: seedTurns()}, seedRunner())
+	h := newHarness(t, seedTurns(), seedRunner())
 	h.typeText(":resolve")
 	h.key("enter")
 	h.mustSee("Say what the root cause was")
@@ -404,14 +410,14 @@ type panicRunner struct{}
 func (panicRunner) Run(context.Context, kube.Action) (kube.Result, error) { panic("nil map") }
 
 func TestFaultsBecomeLines(t *testing.T) {
-	h := atCard(t, append(seedTurns()[:1], turn{text: "The command failed."}), nil, func(c *Config) { c.Runner = panicRunner{} })
+	h := atCard(t, append(seedTurns()[:1], reply("The command failed.")), nil, func(c *Config) { c.Runner = panicRunner{} })
 	h.key("y")
 	if r := h.lastEvent(session.KindResult); r.Status != session.Failed || !strings.Contains(r.Reason, "internal error: nil map") {
 		t.Fatalf("result %+v", r)
 	}
 	h.mustSee("✗ failed in", "internal error: nil map")
 
-	h = newHarness(t, &fakeClient{}, seedRunner(), func(c *Config) {
+	h = newHarness(t, nil, seedRunner(), func(c *Config) {
 		c.Report = ReporterFunc(func(context.Context) (session.FirstResponse, error) {
 			return session.FirstResponse{}, errors.New("list nodes: forbidden")
 		})
@@ -423,9 +429,10 @@ func TestFaultsBecomeLines(t *testing.T) {
 }
 
 func TestTypingDuringModelCallSupersedesIt(t *testing.T) {
-	turns := []turn{{deltas: []llm.Delta{{Content: "Thinking"}}, block: true}, {text: "Looking at the nodes."}}
-	h := newHarness(t, &fakeClient{turns: turns}, seedRunner())
-	h.key("enter")
+	turns := []llmtest.Turn{hang("Thinking"), reply("Looking at the nodes.")}
+	h := newHarness(t, turns, seedRunner())
+	h.send(keyMsg("enter"))
+	h.untilSee("Thinking")
 	h.typeText("check the nodes first")
 	h.key("enter")
 	h.mustSee("you › check the nodes first", "Looking at the nodes.")
@@ -450,7 +457,7 @@ func TestNotesFollowTheSessionLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ja.Close()
-	newHarness(t, &fakeClient{}, seedRunner(), func(c *Config) {
+	newHarness(t, nil, seedRunner(), func(c *Config) {
 		c.Session = ja
 		c.Report = ReporterFunc(func(context.Context) (session.FirstResponse, error) {
 			return session.FirstResponse{}, errors.New("list nodes: forbidden")
