@@ -19,8 +19,9 @@ import (
 )
 
 // alertmanager builds (or finds in its cache) a real Alertmanager and amtool
-// and starts Alertmanager routing every alert to url with a bearer token.
-func alertmanager(ctx context.Context, t *testing.T, url, token string) (amURL, amtool string) {
+// and starts Alertmanager routing every alert to url with a bearer token,
+// repeating a firing group every repeat (an Alertmanager duration).
+func alertmanager(ctx context.Context, t *testing.T, url, token, repeat string) (amURL, amtool string) {
 	t.Helper()
 	out, err := exec.CommandContext(ctx, "../../e2e/alertmanager/build.sh").Output()
 	if err != nil {
@@ -33,7 +34,7 @@ func alertmanager(ctx context.Context, t *testing.T, url, token string) (amURL, 
   group_by: [alertname, namespace]
   group_wait: 1s
   group_interval: 2s
-  repeat_interval: 1h
+  repeat_interval: %s
 receivers:
 - name: kuberesponder
   webhook_configs:
@@ -41,7 +42,7 @@ receivers:
     send_resolved: true
     http_config:
       authorization: {type: Bearer, credentials: %s}
-`, url, token)
+`, repeat, url, token)
 	if err := os.WriteFile(filepath.Join(work, "am.yml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestE2EAlertmanager(t *testing.T) {
 	w := startWatcher(t, bin, "-A", "--kubeconfig", c.ReadOnlyKubeconfig, "--offline", "--ignore-existing", "--settle=1h",
 		"--listen-token-file", tokenFile, "--sink=webhook="+hook.URL(), "--state-dir", t.TempDir(), "--max-body=65536")
 	waitUntil(ctx, t, "/readyz", func() bool { code, _ := w.get("/readyz"); return code == 200 })
-	amURL, amtool := alertmanager(ctx, t, "http://"+w.addr+"/alertmanager", token)
+	amURL, amtool := alertmanager(ctx, t, "http://"+w.addr+"/alertmanager", token, "1h")
 
 	// Bad payloads: 400 (and 401 without the token, 413 over the limit).
 	for _, tc := range []struct {

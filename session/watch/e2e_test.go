@@ -108,7 +108,14 @@ type watcher struct {
 
 func startWatcher(t testing.TB, bin string, args ...string) *watcher {
 	t.Helper()
-	w := &watcher{addr: freeAddr(t), done: make(chan error, 1)}
+	return startWatcherAt(t, bin, freeAddr(t), args...)
+}
+
+// startWatcherAt starts the watcher listening on addr, as a restarted
+// watcher does for the Alertmanager that knows its address.
+func startWatcherAt(t testing.TB, bin, addr string, args ...string) *watcher {
+	t.Helper()
+	w := &watcher{addr: addr, done: make(chan error, 1)}
 	w.cmd = exec.Command(bin, append([]string{"watch", "--listen", w.addr}, args...)...)
 	w.cmd.Stderr = &lockedWriter{mu: &w.mu, w: &w.stderr}
 	out, err := w.cmd.StdoutPipe()
