@@ -5,13 +5,39 @@
 // It is the only package that imports bubbletea, bubbles, lipgloss and
 // glamour, and of the product it imports only session: the session decides
 // what a card offers (session.Card) and its Engine calls the model and runs
-// actions; the screen renders and wraps those calls in tea.Cmds. One root
-// Model handles every message; the blocking work (the first response, model
-// calls, actions with the writing of their output, the postmortem export)
-// runs in tea.Cmds and comes back as messages, which the session journals
-// before the screen shows them. Streamed model text travels through a
-// channel that a command reads one delta at a time; nothing calls
-// Program.Send.
+// actions; the screen renders and wraps those calls in tea.Cmds.
+//
+// # Components
+//
+// The root Model owns the transcript, the input box and the activities,
+// and routes each key to the component that has the focus: the approval
+// card (card.go), the pager with its own search (pager.go), the transcript
+// search (search.go), the always-allowed list (allowed.go) and the one-line
+// text input (input.go). Each has its own Update, View and key map (a
+// bubbles key.Binding per key; every key map satisfies help.KeyMap, and
+// keys.go composes them into the help bar and the ? screen). A component
+// never calls the session: its Update returns a request (requests.go:
+// approve, deny, edit, copy, revoke, find, close) that the root handles in
+// the same Update, so a card is answered before the next key arrives.
+//
+// # What runs where
+//
+// In tea.Cmds, off the UI goroutine, with their results coming back as
+// messages: the first response (Reporter), every model call (Engine.Complete,
+// streamed through a channel a command reads one delta at a time; nothing
+// calls Program.Send), every action together with the writing and fsync of
+// its full output of up to 2 MiB (Engine.Execute), the postmortem export
+// (Exporter), reading an output for the pager and the OSC 52 copy.
+//
+// Synchronously in Update, on purpose: the journal append and fsync of
+// every step the screen is about to show (the report, a decision, the
+// operator's text, a model reply or failure, a result, a note, a
+// revocation). The journal-before-screen rule: no step appears on screen
+// before the journal holds it (only the model's text streams in live, and
+// is journaled with its reply), so a crash or ctrl+c never leaves the
+// operator having seen a step the session cannot replay. For a result that
+// is one small event and a hard link to the output Engine.Execute already
+// wrote; the output itself is never written in Update.
 //
 // The transcript is derived from the session's journal (session.Events);
 // the screen keeps indexes into it and renderings per entry and width, never
