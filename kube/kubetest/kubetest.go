@@ -16,6 +16,9 @@
 //	c := kubetest.Start(t)
 //	ns := c.Namespace(t)
 //
+// A test that needs a control plane set up otherwise (Options, e.g. without
+// a controller) calls StartOwn for one of its own, at the cost of a start.
+//
 // Scenarios are the YAML files in testdata, embedded: Scenario("nodes") is
 // testdata/nodes.yaml. Adding one is dropping a file there. SeedIncident
 // reproduces the seed incident (two nodes, one nginx-with-10gi pod Pending for
@@ -79,6 +82,7 @@ type Cluster struct {
 	KubectlPath string
 
 	scripts string
+	opts    Options
 	pgid    int
 	dynamic dynamic.Interface
 	mapper  *restmapper.DeferredDiscoveryRESTMapper
@@ -173,10 +177,53 @@ func Start(t testing.TB) *Cluster {
 	return shared.c
 }
 
+// Options change what a control plane of NewWith or StartOwn runs. The zero
+// value is the control plane of New and Start.
+type Options struct {
+	// Controllers, when set, is kube-controller-manager's --controllers list
+	// instead of up.sh's: a test that needs a controller off (say, the
+	// autoscaler's, to own an HPA's status) names the ones it needs.
+	Controllers []string
+}
+
 // New builds the control-plane binary if needed and starts a control plane on
 // free loopback ports in a new temporary directory. The caller must Stop it.
 // Tests use Start instead.
 func New(ctx context.Context) (*Cluster, error) {
+	return NewWith(ctx, Options{})
+}
+
+// StartOwn starts a control plane of the test's own with opts and stops it
+// when the test ends; it skips the test as Need does. It costs a control
+// plane's start (10-20 s): use it only for what the shared one of Start
+// cannot do. The package's TestMain must call Main.
+func StartOwn(t testing.TB, opts Options) *Cluster {
+	t.Helper()
+	Need(t)
+	shared.Lock()
+	inMain := shared.main
+	shared.Unlock()
+	if !inMain {
+		t.Fatal("kubetest: call kubetest.Main(m) from TestMain so that the control plane is stopped")
+	}
+	begin := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	c, err := NewWith(ctx, opts)
+	if err != nil {
+		t.Fatalf("kubetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("kubetest: %v", err)
+		}
+	})
+	t.Logf("kubetest: own control plane ready in %s (%s)", time.Since(begin).Round(time.Millisecond), c.Dir)
+	return c
+}
+
+// NewWith is New with opts.
+func NewWith(ctx context.Context, opts Options) (*Cluster, error) {
 	scripts, err := findScripts()
 	if err != nil {
 		return nil, err
@@ -196,6 +243,7 @@ func New(ctx context.Context) (*Cluster, error) {
 		AuditLog:           filepath.Join(dir, "audit.log"),
 		KubectlPath:        filepath.Join(bin, "bin", "kubectl"),
 		scripts:            scripts,
+		opts:               opts,
 	}
 	// A port picked free can be taken by someone else before the server binds
 	// it; a fresh set of ports usually does it.
@@ -234,6 +282,9 @@ func (c *Cluster) up(ctx context.Context, bin string) error {
 		"WATCH_PID="+strconv.Itoa(os.Getpid()),
 		"WATCH_REMOVE="+map[bool]string{true: "0", false: "1"}[keep()],
 	)
+	if len(c.opts.Controllers) > 0 {
+		cmd.Env = append(cmd.Env, "KCM_CONTROLLERS="+strings.Join(c.opts.Controllers, ","))
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 10 * time.Second
