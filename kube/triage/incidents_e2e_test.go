@@ -71,8 +71,9 @@ func incidentCases(c *kubetest.Cluster) []e2eCase {
 	}
 }
 
-// TestE2EIncidentCauses reproduces each cause on the control plane and
-// checks the finding's object, rule, cause, evidence and urgency.
+// TestE2EIncidentCauses reproduces each cause on the control plane, the
+// stepped ones too, and checks the finding's object, rule, cause, evidence
+// and urgency.
 func TestE2EIncidentCauses(t *testing.T) {
 	c := kubetest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -80,7 +81,7 @@ func TestE2EIncidentCauses(t *testing.T) {
 	if err := c.EnsureSeedNodes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range incidentCases(c) {
+	for _, tc := range append(incidentCases(c), steppedCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			runCase(t, c, tc)
