@@ -30,7 +30,9 @@ func (k allowedKeyMap) ShortHelp() []key.Binding {
 }
 
 // FullHelp lists every key of the list.
-func (k allowedKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+func (k allowedKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Revoke, k.Close, k.Toggle}}
+}
 
 // allowedList is the overlay listing what runs without asking.
 type allowedList struct {

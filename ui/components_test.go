@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"io"
+	"testing"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// TestLineInput: each editing key does what its binding says, and typed
+// text that spells a key's name stays text.
+func TestLineInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		start string
+		keys  []tea.KeyMsg
+		want  string
+		pos   int
+	}{
+		{"type", "", []tea.KeyMsg{keyMsg("get"), keyMsg("space"), keyMsg("pods")}, "get pods", 8},
+		{"runes that name keys", "", []tea.KeyMsg{runes("home"), runes("left"), runes("ctrl+w")}, "homeleftctrl+w", 14},
+		{"backspace", "pods", []tea.KeyMsg{keyMsg("backspace")}, "pod", 3},
+		{"ctrl+h", "pods", []tea.KeyMsg{{Type: tea.KeyCtrlH}}, "pod", 3},
+		{"left then insert", "pod", []tea.KeyMsg{{Type: tea.KeyLeft}, keyMsg("X")}, "poXd", 3},
+		{"home then delete", "pods", []tea.KeyMsg{keyMsg("home"), {Type: tea.KeyDelete}}, "ods", 0},
+		{"ctrl+a, ctrl+f, end", "pods", []tea.KeyMsg{{Type: tea.KeyCtrlA}, {Type: tea.KeyCtrlF}, keyMsg("end")}, "pods", 4},
+		{"ctrl+w deletes a word and its blanks", "get pods  ", []tea.KeyMsg{{Type: tea.KeyCtrlW}}, "get ", 4},
+		{"ctrl+u deletes to the start", "get pods", []tea.KeyMsg{{Type: tea.KeyLeft}, {Type: tea.KeyCtrlU}}, "s", 0},
+		{"ctrl+k deletes to the end", "get pods", []tea.KeyMsg{keyMsg("home"), {Type: tea.KeyCtrlK}}, "", 0},
+		{"paste is one line", "", []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune("a\nb\x1b[2J"), Paste: true}}, "a b", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newLineInput(PlainStyles(io.Discard), "› ", "")
+			in.SetValue(tt.start)
+			for _, k := range tt.keys {
+				in.Update(k)
+			}
+			if in.Value() != tt.want || in.pos != tt.pos {
+				t.Errorf("value %q at %d, want %q at %d", in.Value(), in.pos, tt.want, tt.pos)
+			}
+		})
+	}
+}
+
+// runes is text typed in one key message.
+func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+
+// TestKeyMapsHelp: every component's key map is a help.KeyMap whose
+// bindings all have keys and help, and the ? screen lists the card's keys.
+func TestKeyMapsHelp(t *testing.T) {
+	k := newKeyMap()
+	maps := map[string]help.KeyMap{
+		"screen": k, "card": k.Card, "pager": k.Pager, "search": k.Find, "allowed": k.List, "input": k.Input,
+	}
+	for name, km := range maps {
+		for _, group := range km.FullHelp() {
+			for _, b := range group {
+				if len(b.Keys()) == 0 || b.Help().Key == "" || b.Help().Desc == "" || !b.Enabled() {
+					t.Errorf("%s: binding %+v has no keys or no help", name, b.Help())
+				}
+			}
+		}
+		if len(km.ShortHelp()) == 0 {
+			t.Errorf("%s: no short help", name)
+		}
+	}
+	listed := map[string]bool{}
+	for _, group := range k.FullHelp() {
+		for _, b := range group {
+			listed[b.Help().Key] = true
+		}
+	}
+	for _, b := range k.Card.decisions() {
+		if !listed[b.Help().Key] {
+			t.Errorf("the ? screen does not list %q", b.Help().Key)
+		}
+	}
+}
