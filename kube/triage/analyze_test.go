@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -324,27 +323,6 @@ func TestMessagePattern(t *testing.T) {
 	} {
 		if got := messagePattern(tc.msg, tc.name); got != tc.want {
 			t.Errorf("messagePattern(%q) = %q, want %q", tc.msg, got, tc.want)
-		}
-	}
-}
-
-func TestCatalogsMatch(t *testing.T) {
-	for key, format := range en {
-		jf, ok := ja[key]
-		if !ok {
-			t.Errorf("ja lacks %q", key)
-			continue
-		}
-		for i := 1; i <= 9; i++ {
-			arg := "%[" + strconv.Itoa(i) + "]"
-			if strings.Contains(format, arg) != strings.Contains(jf, arg) {
-				t.Errorf("%q: en and ja disagree on argument %d", key, i)
-			}
-		}
-	}
-	for key := range ja {
-		if _, ok := en[key]; !ok {
-			t.Errorf("en lacks %q", key)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kuberesponder/kuberesponder/kube/redact"
+	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 )
 
 // ReportVersion is the version of the report's JSON schema (docs/report-json.md).
@@ -116,12 +117,7 @@ func (r Report) JSON() ([]byte, error) {
 }
 
 // urgencyName renders an urgency (or "none") for lang.
-func urgencyName(lang, u string) string {
-	if lang == "ja" {
-		return map[string]string{"critical": "緊急", "high": "高", "medium": "中", "low": "低", "none": "なし"}[u] + "（" + u + "）"
-	}
-	return strings.ToUpper(u)
-}
+func urgencyName(lang, u string) string { return catalog.Text(lang, "report.urgency."+u) }
 
 // Markdown renders the six sections in lang ("en" or "ja") with no model; a
 // model's answer, when present, follows under its own label. The text is safe
@@ -133,27 +129,27 @@ func (r Report) Markdown(lang string) string {
 func (r Report) markdown(lang string) string {
 	lang = langOf(lang)
 	r = r.In(lang)
-	h := headings[lang]
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	scope := h["all"]
+	h := func(name string, a ...any) string { return heading(lang, name, a...) }
+	scope := h("all")
 	if r.Namespace != "" {
-		scope = fmt.Sprintf(h["ns"], r.Namespace)
+		scope = h("ns", r.Namespace)
 	}
-	p("# %s\n\n", h["title"])
-	p(h["scope"]+"\n\n", scope, r.Collected.UTC().Format(time.RFC3339), orUnknown(r.Cluster.Version),
-		r.Summary.Nodes, r.Summary.NodesReady, r.Summary.Pods, r.Summary.ProblemPods, r.Summary.WarningGroups, r.Summary.Warnings)
+	p("# %s\n\n", h("title"))
+	p("%s\n\n", h("scope", scope, r.Collected.UTC().Format(time.RFC3339), orUnknown(r.Cluster.Version),
+		r.Summary.Nodes, r.Summary.NodesReady, r.Summary.Pods, r.Summary.ProblemPods, r.Summary.WarningGroups, r.Summary.Warnings))
 	why := ""
 	if len(r.Findings) > 0 {
 		why = " — " + r.Findings[0].UrgencyRule
 	}
-	p(h["overall"]+"\n\n", urgencyName(lang, r.Urgency), why)
+	p("%s\n\n", h("overall", urgencyName(lang, r.Urgency), why))
 	u := r.Summary.ByUrgency
-	p(h["counts"]+"\n\n", len(r.Findings), u["critical"], u["high"], u["medium"], u["low"])
+	p("%s\n\n", h("counts", len(r.Findings), u["critical"], u["high"], u["medium"], u["low"]))
 
-	p("## %s\n\n", h["s1"])
+	p("## %s\n\n", h("s1"))
 	if len(r.Findings) == 0 {
-		p("%s\n\n", h["none"])
+		p("%s\n\n", h("none"))
 	}
 	for i, f := range r.Findings {
 		p("### F%d [%s] %s — `%s`\n\n", i+1, urgencyName(lang, f.Urgency.String()), f.Object, f.Rule)
@@ -165,31 +161,31 @@ func (r Report) markdown(lang string) string {
 	section := func(title string, line func(Finding) string) {
 		p("## %s\n\n", title)
 		if len(r.Findings) == 0 {
-			p("%s\n", h["none"])
+			p("%s\n", h("none"))
 		}
 		for i, f := range r.Findings {
 			p("- **F%d** %s\n", i+1, line(f))
 		}
 		p("\n")
 	}
-	section(h["s2"], func(f Finding) string { return f.Problem })
-	section(h["s3"], func(f Finding) string { return f.Cause })
-	p("## %s\n\n", h["s4"])
+	section(h("s2"), func(f Finding) string { return f.Problem })
+	section(h("s3"), func(f Finding) string { return f.Cause })
+	p("## %s\n\n", h("s4"))
 	for i, f := range r.Findings {
 		p("- **F%d** %s\n", i+1, f.Impact.Summary)
 	}
-	p("- "+h["healthy"]+"\n\n", r.Summary.HealthyPods)
-	p("## %s\n\n", h["s5"])
-	p(h["overall"]+"\n\n", urgencyName(lang, r.Urgency), why)
+	p("- %s\n\n", h("healthy", r.Summary.HealthyPods))
+	p("## %s\n\n", h("s5"))
+	p("%s\n\n", h("overall", urgencyName(lang, r.Urgency), why))
 	for i, f := range r.Findings {
 		p("- **F%d** %s — %s\n", i+1, urgencyName(lang, f.Urgency.String()), f.UrgencyRule)
 	}
 	if len(r.Findings) > 0 {
 		p("\n")
 	}
-	p("## %s\n\n", h["s6"])
+	p("## %s\n\n", h("s6"))
 	if len(r.Findings) > 0 {
-		p("%s\n\n", h["confirm"])
+		p("%s\n\n", h("confirm"))
 		seen := map[string]bool{}
 		for _, f := range r.Findings {
 			for _, a := range f.NextActions {
@@ -199,7 +195,7 @@ func (r Report) markdown(lang string) string {
 				}
 			}
 		}
-		p("\n%s\n\n", h["fixes"])
+		p("\n%s\n\n", h("fixes"))
 		for i, f := range r.Findings {
 			for _, x := range f.Fixes {
 				p("- **F%d** %s\n", i+1, x)
@@ -207,37 +203,37 @@ func (r Report) markdown(lang string) string {
 		}
 		p("\n")
 	} else {
-		p("%s\n\n", h["nothing"])
+		p("%s\n\n", h("nothing"))
 	}
 	if len(r.Gaps) > 0 {
-		p("%s\n\n", h["gaps"])
+		p("%s\n\n", h("gaps"))
 		for _, g := range r.Gaps {
 			p("- %s\n", g)
 		}
 		p("\n")
 	}
 	if r.Model != nil {
-		p("## %s\n\n", fmt.Sprintf(h["model"], r.Model.Model))
-		p("> %s\n\n", h["modelNote"])
+		p("## %s\n\n", h("model", r.Model.Model))
+		p("> %s\n\n", h("modelNote"))
 		if r.Model.Error != "" {
-			p("%s\n\n", fmt.Sprintf(h["modelErr"], r.Model.Error))
+			p("%s\n\n", h("modelErr", r.Model.Error))
 		} else {
 			p("%s\n\n", strings.TrimSpace(r.Model.Text))
 		}
 	}
-	p("## %s\n\n", h["cluster"])
+	p("## %s\n\n", h("cluster"))
 	for _, line := range clusterLines(lang, r.Cluster) {
 		p("- %s\n", line)
 	}
-	p("\n## %s\n\n", fmt.Sprintf(h["events"], len(r.Events)))
+	p("\n## %s\n\n", h("events", len(r.Events)))
 	if len(r.Events) == 0 {
-		p("%s\n", h["noEvents"])
+		p("%s\n", h("noEvents"))
 		return b.String()
 	}
-	p("| %s |\n|---|---|---|---|---|\n", h["eventCols"])
+	p("| %s |\n|---|---|---|---|---|\n", h("eventCols"))
 	for i, g := range r.Events {
 		if i == maxEventRows {
-			p("\n%s\n", fmt.Sprintf(h["moreEvents"], len(r.Events)-i))
+			p("\n%s\n", h("moreEvents", len(r.Events)-i))
 			break
 		}
 		p("| %d | %s | %s | %s | %s |\n", g.Count, g.Last.UTC().Format(time.RFC3339), g.Object.short(), g.Reason, cell(g.Message))
@@ -272,64 +268,33 @@ func orList(v []string, none string) string {
 
 // clusterLines renders the cluster facts in the form of a Kubernetes bug report.
 func clusterLines(lang string, c ClusterInfo) []string {
-	h := headings[lang]
+	h := func(name string, a ...any) string { return heading(lang, name, a...) }
 	return []string{
-		h["cVersion"] + ": " + orUnknown(c.Version),
-		h["cProvider"] + ": " + orUnknown(c.Provider),
-		h["cOS"] + ": " + orList(c.OSImages, h["unknown"]),
-		h["cRuntime"] + ": " + orList(c.Runtimes, h["unknown"]),
-		h["cCNI"] + ": " + orList(c.CNI, h["notFound"]),
-		h["cCSI"] + ": " + orList(c.CSI, h["notFound"]),
-		h["cTools"] + ": " + orList(c.Tools, h["notFound"]),
-		fmt.Sprintf(h["cTopology"], c.ControlPlaneNodes, c.WorkerNodes),
+		h("cVersion") + ": " + orUnknown(c.Version),
+		h("cProvider") + ": " + orUnknown(c.Provider),
+		h("cOS") + ": " + orList(c.OSImages, h("unknown")),
+		h("cRuntime") + ": " + orList(c.Runtimes, h("unknown")),
+		h("cCNI") + ": " + orList(c.CNI, h("notFound")),
+		h("cCSI") + ": " + orList(c.CSI, h("notFound")),
+		h("cTools") + ": " + orList(c.Tools, h("notFound")),
+		h("cTopology", c.ControlPlaneNodes, c.WorkerNodes),
 	}
 }
 
-var headings = map[string]map[string]string{
-	"en": {
-		"title": "First-response triage report", "all": "all namespaces", "ns": "namespace %s",
-		"scope":   "Scope: %s · collected %s · Kubernetes %s · nodes: %d (ready: %d) · pods: %d, with a problem: %d · warning groups: %d (events: %d)",
-		"overall": "**Overall urgency: %s**%s",
-		"counts":  "Findings: %d (critical %d, high %d, medium %d, low %d), found by deterministic rules without a model.",
-		"s1":      "1. Failure location and evidence", "s2": "2. Description of the failure", "s3": "3. Cause of the failure",
-		"s4": "4. Impact scope", "s5": "5. Urgency", "s6": "6. Other comments: advice and information still needed",
-		"none":      "No problem found.",
-		"healthy":   "%d pods are running and ready; they are not findings.",
-		"confirm":   "Read-only commands to confirm:",
-		"fixes":     "Fixes to consider (for a human to apply; kuberesponder changed nothing):",
-		"nothing":   "Nothing to do: no rule found a problem. If an alert fired, name the object it is about and look again.",
-		"gaps":      "Could not be gathered (the report may miss problems there):",
-		"model":     "Model-written analysis (%s)",
-		"modelNote": "Written by a model from the rule findings above; check it against their evidence.",
-		"modelErr":  "The model could not answer: %s",
-		"cluster":   "Cluster facts",
-		"events":    "Warning events (groups: %d)", "noEvents": "No warning events.",
-		"eventCols": "count | last seen | object | reason | message", "moreEvents": "… and %d more groups.",
-		"cVersion": "Kubernetes version", "cProvider": "Installer or provider", "cOS": "Node OS",
-		"cRuntime": "Container runtime", "cCNI": "CNI", "cCSI": "CSI drivers", "cTools": "Installed tools",
-		"cTopology": "Topology: %d control-plane nodes, %d workers", "unknown": "unknown", "notFound": "none found",
-	},
-	"ja": {
-		"title": "一次対応トリアージレポート", "all": "全名前空間", "ns": "名前空間 %s",
-		"scope":   "対象: %s · 収集時刻 %s · Kubernetes %s · ノード %d 台（Ready %d 台） · Pod %d 個（問題あり %d 個） · Warning イベント %d グループ（%d 件）",
-		"overall": "**全体の緊急度: %s**%s",
-		"counts":  "検出結果 %d 件（緊急 %d、高 %d、中 %d、低 %d）。モデルを使わず決定的なルールで検出しました。",
-		"s1":      "1. 障害箇所と根拠", "s2": "2. 障害の内容", "s3": "3. 障害の原因",
-		"s4": "4. 影響範囲", "s5": "5. 緊急度の判断", "s6": "6. その他のコメント（助言・判断に必要な追加情報）",
-		"none":      "問題は見つかりませんでした。",
-		"healthy":   "%d 個の Pod は Running かつ Ready であり、検出対象ではありません。",
-		"confirm":   "確認のための読み取り専用コマンド:",
-		"fixes":     "検討すべき修正（人が適用してください。kuberesponder は何も変更していません）:",
-		"nothing":   "対応は不要です: どのルールも問題を検出しませんでした。アラートが出ている場合は、その対象オブジェクトを指定して再確認してください。",
-		"gaps":      "収集できなかった情報（この範囲の問題は漏れている可能性があります）:",
-		"model":     "モデルによる分析（%s）",
-		"modelNote": "上のルール検出結果をもとにモデルが書いたものです。根拠と照らし合わせて確認してください。",
-		"modelErr":  "モデルが回答できませんでした: %s",
-		"cluster":   "クラスタ情報",
-		"events":    "Warning イベント（%d グループ）", "noEvents": "Warning イベントはありません。",
-		"eventCols": "回数 | 最終発生 | オブジェクト | 理由 | メッセージ", "moreEvents": "… ほか %d グループ。",
-		"cVersion": "Kubernetes バージョン", "cProvider": "インストール方法・プロバイダ", "cOS": "ノード OS",
-		"cRuntime": "コンテナランタイム", "cCNI": "CNI", "cCSI": "CSI ドライバ", "cTools": "導入済みツール",
-		"cTopology": "構成: コントロールプレーン %d 台、ワーカー %d 台", "unknown": "不明", "notFound": "検出なし",
-	},
+// heading renders the report's fixed text name ("report."+name in the
+// message catalog) in lang.
+func heading(lang, name string, args ...any) string {
+	return catalog.Text(lang, "report."+name, args...)
+}
+
+// headings are the report's headings prompt.go reads by name, per language,
+// taken from the message catalog.
+var headings = map[string]map[string]string{"en": promptHeadings("en"), "ja": promptHeadings("ja")}
+
+func promptHeadings(lang string) map[string]string {
+	h := map[string]string{}
+	for _, name := range []string{"all", "ns", "s4", "s5", "none"} {
+		h[name] = heading(lang, name)
+	}
+	return h
 }

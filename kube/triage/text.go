@@ -3,10 +3,14 @@ package triage
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 )
 
-// msg is a sentence kept by catalog key so that it can be rendered in any
-// supported language. Arguments that are msgs are rendered in the same language.
+// msg is a sentence kept by its key in the message catalog, so that it can
+// be rendered in any supported language. The rules name their sentences
+// without the layer ("ev.event" is the catalog's "triage.ev.event").
+// Arguments that are msgs are rendered in the same language.
 type msg struct {
 	key  string
 	args []any
@@ -14,21 +18,26 @@ type msg struct {
 
 func m(key string, args ...any) msg { return msg{key: key, args: args} }
 
-// join renders parts separated by "; ".
+// joinKey marks a msg that renders its arguments separated by the
+// language's separator.
+const joinKey = "\x00join"
+
+// join renders parts separated by "; " (in English).
 func join(parts []msg) msg {
 	args := make([]any, len(parts))
 	for i, p := range parts {
 		args[i] = p
 	}
-	return msg{key: "\x00join", args: args}
+	return msg{key: joinKey, args: args}
 }
 
-// in renders the sentence in lang, falling back to English.
+// in renders the sentence in lang, falling back to English. A sentence
+// given as an argument loses its full stop.
 func (x msg) in(lang string) string {
 	args := make([]any, len(x.args))
 	for i, a := range x.args {
 		if sub, ok := a.(msg); ok {
-			args[i] = strings.TrimSuffix(sub.in(lang), catalogs[langOf(lang)]["\x00stop"])
+			args[i] = strings.TrimSuffix(sub.in(lang), catalog.Text(lang, "triage.stop"))
 		} else {
 			args[i] = a
 		}
@@ -36,375 +45,15 @@ func (x msg) in(lang string) string {
 	switch x.key {
 	case "":
 		return ""
-	case "\x00join":
+	case joinKey:
 		s := make([]string, len(args))
 		for i, a := range args {
 			s[i] = fmt.Sprint(a)
 		}
-		return strings.Join(s, catalogs[langOf(lang)]["\x00sep"])
+		return strings.Join(s, catalog.Text(lang, "triage.sep"))
 	}
-	format, ok := catalogs[langOf(lang)][x.key]
-	if !ok {
-		format, ok = incidentCatalogs[langOf(lang)][x.key]
-	}
-	if !ok {
-		format, ok = catalogs["en"][x.key]
-	}
-	if !ok {
-		format = incidentCatalogs["en"][x.key]
-	}
-	return strings.TrimRight(fmt.Sprintf(format, args...), " ")
+	return strings.TrimRight(fmt.Sprintf(catalog.Text(lang, "triage."+x.key), args...), " ")
 }
 
-func langOf(lang string) string {
-	if lang == "ja" {
-		return "ja"
-	}
-	return "en"
-}
-
-// T renders a catalog sentence; the report and prompt use it for headings.
-func t(lang, key string, args ...any) string { return m(key, args...).in(lang) }
-
-var catalogs = map[string]map[string]string{"en": en, "ja": ja}
-
-var en = map[string]string{
-	"\x00sep": "; ", "\x00stop": ".",
-	// evidence
-	"ev.event":        "%[1]s (×%[2]d, first %[3]s, last %[4]s)",
-	"ev.related":      "%[1]d more objects of the same owner have the same problem: %[2]s",
-	"ev.field":        "%[1]s: %[2]s",
-	"ev.condition":    "condition %[1]s=%[2]s reason=%[3]s: %[4]s",
-	"ev.waiting":      "container %[1]s waiting: %[2]s: %[3]s",
-	"ev.terminated":   "container %[1]s last terminated: reason=%[2]s exit code=%[3]d restarts=%[4]d finished=%[5]s %[6]s",
-	"ev.noEvent":      "no FailedScheduling event is left (events expire); the pod's condition still holds the scheduler's message",
-	"ev.noEvents":     "no warning event mentions this pod",
-	"ev.pvc":          "claim %[1]s: %[2]s",
-	"ev.hostPortWant": "container %[1]s asks for host port %[2]s",
-	"ev.hostPortUsed": "node %[1]s already uses %[2]s",
-	"ev.podsOnNode":   "node %[1]s: %[2]d pods, allocatable pods %[3]s",
-	"ev.cordoned":     "node %[1]s is cordoned (spec.unschedulable=true)",
-	"ev.request":      "pod requests %[1]s %[2]s (%[3]s)",
-	"ev.moreNodes":    "… and %[1]d more nodes",
-	"ev.nodeFree":     "node %[1]s: %[2]s allocatable %[3]s, requested %[4]s, free %[5]s < request %[6]s",
-	"ev.nodeFreeFits": "node %[1]s: %[2]s allocatable %[3]s, requested %[4]s, free %[5]s ≥ request %[6]s",
-	"ev.nodeSelector": "pod nodeSelector %[1]s=%[2]s",
-	"ev.nodeLabels":   "node label %[1]s: %[2]s",
-	"ev.affinity":     "pod requires node affinity %[1]s",
-	"ev.taints":       "node %[1]s taints: %[2]s",
-	"ev.tolerations":  "pod tolerations: %[1]s",
-	"ev.newRS":        "new ReplicaSet %[1]s: %[2]d of %[3]d ready; old ReplicaSets still run %[4]d pods",
-	"ev.blocker":      "new pod %[1]s: %[2]s",
-	"ev.replicas":     "%[1]d of %[2]d replicas available",
-	"ev.since":        "since %[1]s",
-	"ev.podsOn":       "%[1]d pods are bound to the node",
-	"ev.selector":     "selector %[1]s",
-	"ev.endpoints":    "%[1]d ready of %[2]d endpoints",
-	"ev.matched":      "%[1]d pods match the selector, %[2]d of them ready",
-	"ev.jobCounts":    "%[1]d failed, %[2]d succeeded pods",
-	"ev.jobPod":       "pod %[1]s container %[2]s terminated: reason=%[3]s exit code=%[4]d",
-	"ev.quota":        "quota %[1]s: %[2]s used %[3]s of %[4]s",
-	// urgency rules
-	"urg.down":          "%[1]s has 0 of %[2]d replicas available: the workload is down",
-	"urg.degraded":      "%[1]s has %[2]d of %[3]d replicas available: the workload is degraded",
-	"urg.pod":           "the pod cannot run and no controller keeps a replica available",
-	"urg.podFailed":     "a pod failed; its controller, if any, still meets its replica count",
-	"urg.restarting":    "the container restarts but the pod is running",
-	"urg.failedCreate":  "the controller cannot create pods",
-	"urg.rollout":       "the rollout made no progress before its deadline",
-	"urg.rolloutOld":    "the rollout is blocked but the old replicas still serve",
-	"urg.short":         "the controller is short of replicas",
-	"urg.nodeNotReady":  "a node is not ready; %[1]d pods are bound to it",
-	"urg.pressure":      "a node reports pressure and may evict pods",
-	"urg.cordoned":      "a node is cordoned; nothing new is placed on it",
-	"urg.pvc":           "a claim is not bound; pods that need it cannot start",
-	"urg.service":       "a Service has no ready endpoint: its traffic fails",
-	"urg.job":           "a Job failed",
-	"urg.quota":         "a quota is at its limit; nothing is refused yet",
-	"urg.quotaBlocking": "a quota is at its limit and refuses pods",
-	// impact
-	"imp.owner":     "%[1]s: %[2]d of %[3]d available",
-	"imp.ownerOnly": "owned by %[1]s",
-	"imp.pods":      "%[1]d pods",
-	"imp.services":  "Services: %[1]s",
-	"imp.nodes":     "nodes: %[1]s",
-	"imp.only":      "%[1]s only",
-	"imp.capacity":  "until room is made, no new pod asking for more than %[2]s of %[1]s can start on any node (most free: %[3]s)",
-	// pods
-	"pod.failed.problem":     "Pod %[1]s failed (%[2]s).",
-	"pod.failed.cause":       "The pod ended with %[1]s: %[2]s",
-	"pod.failed.fix":         "Find why the pod ended (eviction, node loss); delete the failed pod once understood.",
-	"pod.notStarted.problem": "Pod %[1]s is bound to node %[2]s but has not started.",
-	"pod.notStarted.cause":   "The kubelet has not started the containers.",
-	"pod.notStarted.fix":     "Check the node's kubelet and the pod's volumes.",
-	"pod.mount.cause":        "The kubelet could not prepare the pod: %[1]s: %[2]s",
-	"pod.onNotReady.cause":   "The pod's node %[1]s is not ready.",
-	"pod.notReady.problem":   "Pod %[1]s is running but not ready.",
-	"pod.notReady.cause":     "A readiness check fails or a container is not ready.",
-	"pod.notReady.fix":       "Check the readiness probe against what the application serves.",
-	"pod.unhealthy.cause":    "The readiness probe fails: %[1]s",
-	"img.problem":            "Pod %[1]s cannot pull image %[3]s for container %[2]s.",
-	"img.cause":              "The image %[1]s cannot be pulled (%[2]s): the name or tag is wrong, the registry is unreachable or credentials are missing.",
-	"img.fix1":               "Correct the image reference %[1]s in the workload's pod template.",
-	"img.fix2":               "If the registry is private, add an imagePullSecret to the pod's service account.",
-	"crash.problem":          "Pod %[1]s: container %[2]s keeps crashing (%[3]d restarts).",
-	"crash.cause":            "Container %[1]s exits soon after it starts.",
-	"crash.causeExit":        "Container %[1]s exits with %[2]s (exit code %[3]d).",
-	"crash.fix1":             "Read the previous container log to see why it exits.",
-	"crash.fix2":             "Fix the command, configuration or dependency the container needs, then roll out again.",
-	"oom.cause":              "Container %[1]s is killed for using more memory than its limit (%[2]s): OOMKilled.",
-	"oom.causeNoLimit":       "Container %[1]s has no memory limit and was killed when its node ran out of memory: OOMKilled.",
-	"oom.fix1":               "Raise the memory limit of container %[1]s, or find what makes it use more memory.",
-	"oom.fix2":               "Check that the node has room for a larger request.",
-	"cfg.problem":            "Pod %[1]s: container %[2]s cannot be created (%[3]s).",
-	"cfg.cause":              "The container's configuration refers to something missing: %[1]s",
-	"cfg.fix":                "Create the missing ConfigMap, Secret or key, or correct the reference.",
-	"sched.problem":          "Pod %[1]s is Pending: the scheduler cannot place it on any node.",
-	"sched.cause":            "The scheduler rejects every node: %[1]s",
-	"sched.fix":              "Read the scheduler's message and change the pod's constraints or the nodes.",
-	"sched.fixRollout":       "If you change the pod template, the rolling update's surge pod needs room too: prefer maxSurge 0 in the Deployment's strategy to scaling the old ReplicaSet by hand.",
-	"gated.cause":            "The pod carries scheduling gate %[1]s; the scheduler waits until it is removed.",
-	"gated.fix":              "Find the controller that should remove the gate.",
-	"noev.problem":           "Pod %[1]s has been Pending for %[2]s with no event and no scheduling condition.",
-	"noev.cause":             "No scheduler has looked at the pod: scheduler %[1]s is not running or does not exist (its events may also have expired).",
-	"noev.fix1":              "Check that scheduler %[1]s runs, or correct spec.schedulerName.",
-	"noev.fix2":              "Recreate the pod through its controller once the scheduler runs.",
-	"unboundPVC.cause":       "The pod uses a PersistentVolumeClaim that is not bound to a volume.",
-	"unboundPVC.fix":         "Make the claim bindable: give it an existing StorageClass or create a matching PersistentVolume.",
-	"hostPort.cause":         "The pod asks for a host port that every suitable node already uses.",
-	"hostPort.fix1":          "Drop hostPort from the pod and expose it with a Service instead.",
-	"hostPort.fix2":          "Or run at most one such pod per node (a DaemonSet) or add nodes.",
-	"tooMany.cause":          "Every node already runs its maximum number of pods.",
-	"tooMany.fix":            "Add nodes or raise the kubelet's maxPods; remove pods that are not needed.",
-	"cordoned.cause":         "The nodes that could take the pod are cordoned.",
-	"cordoned.fix":           "Uncordon the node when its maintenance is over (kubectl uncordon).",
-	"insufficient.cause":     "No node has %[2]s of %[1]s free: on every node the allocatable %[1]s minus what its pods already request is less than the pod's request.",
-	"insufficient.tooBig":    "The pod requests %[2]s of %[1]s, more than the largest node's allocatable %[3]s: it can never be placed.",
-	"insufficient.fix1":      "Lower the pod's %[1]s request if it asks for more than it needs (edit the workload's resources.requests).",
-	"insufficient.fix2":      "Add a node, or a larger one, with at least %[2]s of %[1]s free.",
-	"insufficient.fix3":      "Free room by scaling down less important workloads, after agreeing with their owners.",
-	"selector.cause":         "The pod's node selector or required node affinity matches no node's labels.",
-	"selector.fix1":          "Correct the pod's nodeSelector or affinity to labels the nodes carry.",
-	"selector.fix2":          "Or label a suitable node (kubectl label node …).",
-	"taint.cause":            "Every suitable node has a taint the pod does not tolerate.",
-	"taint.fix1":             "Add a toleration to the pod if it is meant to run on those nodes.",
-	"taint.fix2":             "Or remove the taint when the node's reason for it is over.",
-	// workloads
-	"fc.problem":             "%[1]s cannot create its pods.",
-	"fc.cause":               "The API server refused the pod: %[1]s",
-	"fc.fix":                 "Read the refusal and correct the pod template or the policy refusing it.",
-	"fc.quota.cause":         "A ResourceQuota refuses the pod: %[1]s",
-	"fc.quota.fix":           "Raise the quota, lower the pods' requests, or remove workloads in the namespace.",
-	"fc.limit.cause":         "A LimitRange refuses the pod: %[1]s",
-	"fc.limit.fix":           "Bring the pod's requests and limits within the LimitRange, or change the LimitRange.",
-	"fc.admission.cause":     "An admission policy refuses the pod: %[1]s",
-	"fc.admission.fix":       "Change the pod template to satisfy the policy, or ask its owners for an exception.",
-	"rollout.problem":        "The rollout of %[1]s does not finish.",
-	"rollout.cause":          "The new ReplicaSet's pods do not become available before the progress deadline.",
-	"rollout.blocked":        "The new ReplicaSet's pod %[1]s cannot run: %[2]s.",
-	"rollout.fix1":           "Fix what keeps the new pod from running, or undo the rollout (kubectl rollout undo).",
-	"rollout.fix2":           "If there is no room for a surge pod, set strategy.rollingUpdate maxSurge 0 and maxUnavailable 1 in the Deployment.",
-	"rollout.fix3":           "Do not scale the old ReplicaSet by hand: the Deployment controller owns it.",
-	"short.problem":          "%[1]s has %[2]d of %[3]d replicas available.",
-	"short.cause":            "Some replicas are missing or not available; no pod-level cause was found.",
-	"short.fix":              "Describe the controller and its pods to see why replicas are missing.",
-	"node.notReady.problem":  "Node %[1]s is not ready (Ready=%[2]s).",
-	"node.notReady.cause":    "The node reports %[1]s: %[2]s",
-	"node.notReady.fix1":     "Check the node's kubelet, container runtime and network.",
-	"node.notReady.fix2":     "If the node is lost, cordon and drain it so its pods move.",
-	"node.pressure.problem":  "Node %[1]s reports %[2]s.",
-	"node.pressure.cause":    "The kubelet reports %[1]s: %[2]s",
-	"node.pressure.fix":      "Free the resource on the node or move pods away; the kubelet may evict pods.",
-	"node.cordoned.problem":  "Node %[1]s is cordoned.",
-	"node.cordoned.cause":    "Someone marked the node unschedulable, usually for maintenance.",
-	"pvc.problem":            "%[1]s is %[2]s.",
-	"pvc.lost.cause":         "The claim's PersistentVolume is gone.",
-	"pvc.lost.fix":           "Restore the volume from backup or recreate the claim.",
-	"pvc.noClass.cause":      "The claim names no StorageClass and the cluster has no default one, and no PersistentVolume matches it.",
-	"pvc.noVolume.cause":     "The claim asks for a pre-created volume (storageClassName \"\") and no PersistentVolume matches its size and access mode.",
-	"pvc.noClass.fix1":       "Set spec.storageClassName to an existing StorageClass (recreate the claim).",
-	"pvc.noClass.fix2":       "Or create a PersistentVolume that matches the claim's size and access mode.",
-	"pvc.missingClass.cause": "The claim names StorageClass %[1]s, which does not exist.",
-	"pvc.missingClass.fix":   "Create StorageClass %[1]s or recreate the claim with an existing class.",
-	"pvc.provision.cause":    "No volume has been provisioned or bound for StorageClass %[1]s.",
-	"pvc.provision.fix":      "Check the provisioner of the StorageClass and its events.",
-	"svc.problem":            "%[1]s has no ready endpoint.",
-	"svc.notReady.cause":     "%[1]d pods match the selector but none is ready.",
-	"svc.notReady.fix":       "Fix the pods behind the Service (see their findings).",
-	"svc.noPods.cause":       "The selector %[1]s matches no pod.",
-	"svc.noPods.fix":         "Correct the Service's selector or the pods' labels so that they match.",
-	"job.problem":            "%[1]s failed (%[2]s).",
-	"job.cause":              "The Job gave up: %[1]s: %[2]s",
-	"job.fix":                "Read the failed pods' logs, fix the cause and create the Job again.",
-	"quota.problem":          "%[1]s is at its limit.",
-	"quota.cause":            "The namespace uses all it is allowed of one or more resources.",
-	"quota.fix":              "Raise the quota or free resources in the namespace.",
-}
-
-var ja = map[string]string{
-	"\x00sep": "、", "\x00stop": "。",
-	"ev.event":               "%[1]s（%[2]d 回、初回 %[3]s、最終 %[4]s）",
-	"ev.related":             "同じオーナーの他の %[1]d 個のオブジェクトにも同じ問題があります: %[2]s",
-	"ev.field":               "%[1]s: %[2]s",
-	"ev.condition":           "condition %[1]s=%[2]s reason=%[3]s: %[4]s",
-	"ev.waiting":             "コンテナ %[1]s が待機中: %[2]s: %[3]s",
-	"ev.terminated":          "コンテナ %[1]s の前回の終了: reason=%[2]s 終了コード=%[3]d 再起動=%[4]d 回 終了時刻=%[5]s %[6]s",
-	"ev.noEvent":             "FailedScheduling イベントは残っていません（イベントは期限切れで消えます）。Pod の condition にスケジューラのメッセージが残っています",
-	"ev.noEvents":            "この Pod に関する Warning イベントはありません",
-	"ev.pvc":                 "PVC %[1]s: %[2]s",
-	"ev.hostPortWant":        "コンテナ %[1]s がホストポート %[2]s を要求",
-	"ev.hostPortUsed":        "ノード %[1]s は既に %[2]s を使用",
-	"ev.podsOnNode":          "ノード %[1]s: Pod %[2]d 個、割り当て可能な Pod 数 %[3]s",
-	"ev.cordoned":            "ノード %[1]s は cordon 済み（spec.unschedulable=true）",
-	"ev.request":             "Pod の %[1]s 要求量 %[2]s（%[3]s）",
-	"ev.moreNodes":           "… ほか %[1]d ノード",
-	"ev.nodeFree":            "ノード %[1]s: %[2]s 割り当て可能 %[3]s、要求済み %[4]s、空き %[5]s < 要求 %[6]s",
-	"ev.nodeFreeFits":        "ノード %[1]s: %[2]s 割り当て可能 %[3]s、要求済み %[4]s、空き %[5]s ≥ 要求 %[6]s",
-	"ev.nodeSelector":        "Pod の nodeSelector %[1]s=%[2]s",
-	"ev.nodeLabels":          "ノードラベル %[1]s: %[2]s",
-	"ev.affinity":            "Pod が要求する nodeAffinity %[1]s",
-	"ev.taints":              "ノード %[1]s の taint: %[2]s",
-	"ev.tolerations":         "Pod の toleration: %[1]s",
-	"ev.newRS":               "新しい ReplicaSet %[1]s: %[3]d 個中 %[2]d 個が Ready。古い ReplicaSet がまだ %[4]d 個の Pod を動かしています",
-	"ev.blocker":             "新しい Pod %[1]s: %[2]s",
-	"ev.replicas":            "レプリカ %[2]d 個中 %[1]d 個が利用可能",
-	"ev.since":               "%[1]s から",
-	"ev.podsOn":              "このノードに %[1]d 個の Pod が割り当て済み",
-	"ev.selector":            "セレクタ %[1]s",
-	"ev.endpoints":           "エンドポイント %[2]d 個中 %[1]d 個が Ready",
-	"ev.matched":             "セレクタに一致する Pod %[1]d 個、うち Ready %[2]d 個",
-	"ev.jobCounts":           "失敗 Pod %[1]d 個、成功 Pod %[2]d 個",
-	"ev.jobPod":              "Pod %[1]s のコンテナ %[2]s が終了: reason=%[3]s 終了コード=%[4]d",
-	"ev.quota":               "クォータ %[1]s: %[2]s 使用量 %[3]s / 上限 %[4]s",
-	"urg.down":               "%[1]s の利用可能なレプリカが %[2]d 個中 0 個: ワークロードが停止しています",
-	"urg.degraded":           "%[1]s の利用可能なレプリカが %[3]d 個中 %[2]d 個: ワークロードが縮退しています",
-	"urg.pod":                "Pod が動けず、レプリカを維持するコントローラもありません",
-	"urg.podFailed":          "Pod が失敗しました。コントローラがあればレプリカ数は満たされています",
-	"urg.restarting":         "コンテナは再起動していますが Pod は動いています",
-	"urg.failedCreate":       "コントローラが Pod を作成できません",
-	"urg.rollout":            "ロールアウトが期限内に進みませんでした",
-	"urg.rolloutOld":         "ロールアウトは止まっていますが、古いレプリカがサービスを続けています",
-	"urg.short":              "コントローラのレプリカが不足しています",
-	"urg.nodeNotReady":       "ノードが NotReady です。%[1]d 個の Pod が割り当てられています",
-	"urg.pressure":           "ノードがリソース逼迫を報告しており、Pod が退避される可能性があります",
-	"urg.cordoned":           "ノードが cordon されており、新しい Pod は配置されません",
-	"urg.pvc":                "PVC がバインドされておらず、それを使う Pod は起動できません",
-	"urg.service":            "Service に Ready なエンドポイントがなく、通信が失敗します",
-	"urg.job":                "Job が失敗しました",
-	"urg.quota":              "クォータが上限に達していますが、まだ拒否は起きていません",
-	"urg.quotaBlocking":      "クォータが上限に達し、Pod の作成を拒否しています",
-	"imp.owner":              "%[1]s: %[3]d 個中 %[2]d 個が利用可能",
-	"imp.ownerOnly":          "オーナー %[1]s",
-	"imp.pods":               "Pod %[1]d 個",
-	"imp.services":           "Service: %[1]s",
-	"imp.nodes":              "ノード: %[1]s",
-	"imp.only":               "%[1]s のみ",
-	"imp.capacity":           "空きが作られるまで、%[1]s を %[2]s より多く要求する新しい Pod はどのノードでも起動できません（最も空きがあるノード: %[3]s）",
-	"pod.failed.problem":     "Pod %[1]s が失敗しました（%[2]s）。",
-	"pod.failed.cause":       "Pod は %[1]s で終了しました: %[2]s",
-	"pod.failed.fix":         "Pod が終了した理由（退避、ノード喪失など）を確認し、理解したうえで失敗した Pod を削除してください。",
-	"pod.notStarted.problem": "Pod %[1]s はノード %[2]s に割り当てられましたが起動していません。",
-	"pod.notStarted.cause":   "kubelet がコンテナを起動していません。",
-	"pod.notStarted.fix":     "ノードの kubelet と Pod のボリュームを確認してください。",
-	"pod.mount.cause":        "kubelet が Pod を準備できません: %[1]s: %[2]s",
-	"pod.onNotReady.cause":   "Pod のノード %[1]s が NotReady です。",
-	"pod.notReady.problem":   "Pod %[1]s は動いていますが Ready ではありません。",
-	"pod.notReady.cause":     "readiness チェックが失敗しているか、コンテナが Ready ではありません。",
-	"pod.notReady.fix":       "readiness probe がアプリケーションの提供内容と合っているか確認してください。",
-	"pod.unhealthy.cause":    "readiness probe が失敗しています: %[1]s",
-	"img.problem":            "Pod %[1]s がコンテナ %[2]s のイメージ %[3]s を取得できません。",
-	"img.cause":              "イメージ %[1]s を取得できません（%[2]s）。名前かタグの誤り、レジストリに到達できない、または認証情報の不足が考えられます。",
-	"img.fix1":               "ワークロードの Pod テンプレートのイメージ指定 %[1]s を修正してください。",
-	"img.fix2":               "プライベートレジストリの場合は、Pod のサービスアカウントに imagePullSecret を追加してください。",
-	"crash.problem":          "Pod %[1]s: コンテナ %[2]s がクラッシュを繰り返しています（再起動 %[3]d 回）。",
-	"crash.cause":            "コンテナ %[1]s が起動直後に終了しています。",
-	"crash.causeExit":        "コンテナ %[1]s が %[2]s で終了しています（終了コード %[3]d）。",
-	"crash.fix1":             "前回のコンテナのログを読み、終了した理由を確認してください。",
-	"crash.fix2":             "コンテナに必要なコマンド・設定・依存先を直してから、再度ロールアウトしてください。",
-	"oom.cause":              "コンテナ %[1]s がメモリ上限（%[2]s）を超えて強制終了されています: OOMKilled。",
-	"oom.causeNoLimit":       "コンテナ %[1]s にはメモリ上限がなく、ノードのメモリが不足したときに強制終了されました: OOMKilled。",
-	"oom.fix1":               "コンテナ %[1]s のメモリ上限を引き上げるか、メモリ使用量が増える原因を調べてください。",
-	"oom.fix2":               "要求量を増やす場合は、ノードに空きがあるか確認してください。",
-	"cfg.problem":            "Pod %[1]s: コンテナ %[2]s を作成できません（%[3]s）。",
-	"cfg.cause":              "コンテナの設定が存在しないものを参照しています: %[1]s",
-	"cfg.fix":                "不足している ConfigMap・Secret・キーを作成するか、参照を修正してください。",
-	"sched.problem":          "Pod %[1]s が Pending のままです: スケジューラがどのノードにも配置できません。",
-	"sched.cause":            "スケジューラがすべてのノードを除外しています: %[1]s",
-	"sched.fix":              "スケジューラのメッセージを読み、Pod の制約かノードを変更してください。",
-	"sched.fixRollout":       "Pod テンプレートを変更すると、ローリングアップデートのサージ Pod にも空きが必要です。古い ReplicaSet を手でスケールするより、Deployment の strategy で maxSurge 0 を検討してください。",
-	"gated.cause":            "Pod にスケジューリングゲート %[1]s があり、それが外れるまでスケジューラは待ちます。",
-	"gated.fix":              "ゲートを外すはずのコントローラを確認してください。",
-	"noev.problem":           "Pod %[1]s が %[2]s の間 Pending のままで、イベントもスケジューリングの condition もありません。",
-	"noev.cause":             "どのスケジューラも Pod を見ていません: スケジューラ %[1]s が動いていないか存在しません（イベントが期限切れの可能性もあります）。",
-	"noev.fix1":              "スケジューラ %[1]s が動いているか確認するか、spec.schedulerName を修正してください。",
-	"noev.fix2":              "スケジューラが動いたら、コントローラ経由で Pod を作り直してください。",
-	"unboundPVC.cause":       "Pod が使う PersistentVolumeClaim がボリュームにバインドされていません。",
-	"unboundPVC.fix":         "PVC をバインド可能にしてください: 存在する StorageClass を指定するか、一致する PersistentVolume を作成します。",
-	"hostPort.cause":         "Pod が要求するホストポートを、候補となるすべてのノードで既に使用しています。",
-	"hostPort.fix1":          "Pod から hostPort を外し、代わりに Service で公開してください。",
-	"hostPort.fix2":          "または、そのような Pod をノードごとに 1 つ（DaemonSet）にするか、ノードを追加してください。",
-	"tooMany.cause":          "すべてのノードが既に最大数の Pod を動かしています。",
-	"tooMany.fix":            "ノードを追加するか kubelet の maxPods を引き上げ、不要な Pod を削除してください。",
-	"cordoned.cause":         "Pod を受け入れられるノードが cordon されています。",
-	"cordoned.fix":           "メンテナンスが終わったらノードを uncordon してください（kubectl uncordon）。",
-	"insufficient.cause":     "%[1]s の空きが %[2]s あるノードがありません: どのノードでも、割り当て可能な %[1]s から既存 Pod の要求量を引いた空きが Pod の要求量より小さくなっています。",
-	"insufficient.tooBig":    "Pod の %[1]s 要求量 %[2]s が最大ノードの割り当て可能量 %[3]s を超えており、決して配置できません。",
-	"insufficient.fix1":      "必要以上なら Pod の %[1]s 要求量を下げてください（ワークロードの resources.requests を編集）。",
-	"insufficient.fix2":      "%[1]s の空きが %[2]s 以上あるノード（またはより大きなノード）を追加してください。",
-	"insufficient.fix3":      "優先度の低いワークロードを、オーナーと合意のうえで縮小して空きを作ってください。",
-	"selector.cause":         "Pod の nodeSelector または必須の nodeAffinity に一致するラベルを持つノードがありません。",
-	"selector.fix1":          "Pod の nodeSelector / affinity をノードが持つラベルに合わせて修正してください。",
-	"selector.fix2":          "または適切なノードにラベルを付けてください（kubectl label node …）。",
-	"taint.cause":            "候補となるすべてのノードに、Pod が許容しない taint があります。",
-	"taint.fix1":             "そのノードで動かす意図があるなら、Pod に toleration を追加してください。",
-	"taint.fix2":             "または、taint の理由が解消していれば taint を外してください。",
-	"fc.problem":             "%[1]s が Pod を作成できません。",
-	"fc.cause":               "API サーバが Pod を拒否しました: %[1]s",
-	"fc.fix":                 "拒否理由を読み、Pod テンプレートか拒否しているポリシーを修正してください。",
-	"fc.quota.cause":         "ResourceQuota が Pod を拒否しています: %[1]s",
-	"fc.quota.fix":           "クォータを引き上げるか、Pod の要求量を下げるか、名前空間のワークロードを減らしてください。",
-	"fc.limit.cause":         "LimitRange が Pod を拒否しています: %[1]s",
-	"fc.limit.fix":           "Pod の requests / limits を LimitRange の範囲に収めるか、LimitRange を変更してください。",
-	"fc.admission.cause":     "アドミッションポリシーが Pod を拒否しています: %[1]s",
-	"fc.admission.fix":       "ポリシーを満たすよう Pod テンプレートを変更するか、ポリシーのオーナーに例外を相談してください。",
-	"rollout.problem":        "%[1]s のロールアウトが完了しません。",
-	"rollout.cause":          "新しい ReplicaSet の Pod が進行期限までに利用可能になりません。",
-	"rollout.blocked":        "新しい ReplicaSet の Pod %[1]s が動けません: %[2]s。",
-	"rollout.fix1":           "新しい Pod が動けない原因を直すか、ロールアウトを戻してください（kubectl rollout undo）。",
-	"rollout.fix2":           "サージ Pod の空きがない場合は、Deployment の strategy.rollingUpdate を maxSurge 0、maxUnavailable 1 にしてください。",
-	"rollout.fix3":           "古い ReplicaSet を手でスケールしないでください。Deployment コントローラが管理しています。",
-	"short.problem":          "%[1]s の利用可能なレプリカは %[3]d 個中 %[2]d 個です。",
-	"short.cause":            "一部のレプリカが欠けているか利用できません。Pod 単位の原因は見つかりませんでした。",
-	"short.fix":              "コントローラと Pod を describe して、レプリカが欠けている理由を確認してください。",
-	"node.notReady.problem":  "ノード %[1]s が NotReady です（Ready=%[2]s）。",
-	"node.notReady.cause":    "ノードが %[1]s を報告しています: %[2]s",
-	"node.notReady.fix1":     "ノードの kubelet、コンテナランタイム、ネットワークを確認してください。",
-	"node.notReady.fix2":     "ノードが失われた場合は cordon と drain で Pod を移動させてください。",
-	"node.pressure.problem":  "ノード %[1]s が %[2]s を報告しています。",
-	"node.pressure.cause":    "kubelet が %[1]s を報告しています: %[2]s",
-	"node.pressure.fix":      "ノードのリソースを空けるか Pod を移動してください。kubelet が Pod を退避させる可能性があります。",
-	"node.cordoned.problem":  "ノード %[1]s は cordon されています。",
-	"node.cordoned.cause":    "通常はメンテナンスのため、ノードがスケジュール不可に設定されています。",
-	"pvc.problem":            "%[1]s は %[2]s です。",
-	"pvc.lost.cause":         "PVC の PersistentVolume が失われています。",
-	"pvc.lost.fix":           "バックアップからボリュームを復元するか、PVC を作り直してください。",
-	"pvc.noClass.cause":      "PVC が StorageClass を指定しておらず、デフォルトの StorageClass もなく、一致する PersistentVolume もありません。",
-	"pvc.noVolume.cause":     "PVC は事前に作成されたボリュームを求めています（storageClassName \"\"）が、サイズとアクセスモードが一致する PersistentVolume がありません。",
-	"pvc.noClass.fix1":       "存在する StorageClass を spec.storageClassName に指定してください（PVC の作り直し）。",
-	"pvc.noClass.fix2":       "または、PVC のサイズとアクセスモードに一致する PersistentVolume を作成してください。",
-	"pvc.missingClass.cause": "PVC が存在しない StorageClass %[1]s を指定しています。",
-	"pvc.missingClass.fix":   "StorageClass %[1]s を作成するか、存在するクラスで PVC を作り直してください。",
-	"pvc.provision.cause":    "StorageClass %[1]s のボリュームがプロビジョニングもバインドもされていません。",
-	"pvc.provision.fix":      "StorageClass のプロビジョナーとそのイベントを確認してください。",
-	"svc.problem":            "%[1]s に Ready なエンドポイントがありません。",
-	"svc.notReady.cause":     "セレクタに一致する Pod は %[1]d 個ありますが、Ready なものがありません。",
-	"svc.notReady.fix":       "Service の背後の Pod を直してください（それぞれの検出結果を参照）。",
-	"svc.noPods.cause":       "セレクタ %[1]s に一致する Pod がありません。",
-	"svc.noPods.fix":         "Service のセレクタか Pod のラベルを修正して一致させてください。",
-	"job.problem":            "%[1]s が失敗しました（%[2]s）。",
-	"job.cause":              "Job が実行をあきらめました: %[1]s: %[2]s",
-	"job.fix":                "失敗した Pod のログを読み、原因を直してから Job を作り直してください。",
-	"quota.problem":          "%[1]s が上限に達しています。",
-	"quota.cause":            "名前空間が 1 つ以上のリソースを上限まで使っています。",
-	"quota.fix":              "クォータを引き上げるか、名前空間のリソースを空けてください。",
-}
+// langOf returns the supported language lang names ("ja", else "en").
+func langOf(lang string) string { return catalog.Lang(lang) }
