@@ -27,7 +27,8 @@ var shortNames = map[string]string{
 // dynamic are key prefixes the code completes at run time; the prefix must
 // appear in the code as a string, and then every key under it counts as used.
 var dynamic = map[string]string{
-	"report.urgency.": "the urgencies, kube/triage/report.go",
+	"postmortem.word.": "the journal's words (risks, statuses, phases, urgencies), session/postmortem/labels.go",
+	"report.urgency.":  "the urgencies, kube/triage/report.go",
 }
 
 // plural is the suffix of the message a count of one is rendered with; the

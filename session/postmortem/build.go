@@ -77,10 +77,10 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 				add(EntryFinding, "", f.line(l))
 			}
 		case session.KindOperator:
-			add(EntryOperator, "", fmt.Sprintf(l.operatorF, e.Text))
+			add(EntryOperator, "", l.text("postmortem.operator", e.Text))
 		case session.KindAssistant:
 			if strings.TrimSpace(e.Text) != "" {
-				add(EntryAssistant, "", fmt.Sprintf(l.assistantF, e.Text))
+				add(EntryAssistant, "", l.text("postmortem.assistant", e.Text))
 			}
 		case session.KindProposal:
 			proposals[e.CallID] = e
@@ -117,20 +117,20 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 			add(EntryFix, e.Command, l.fix(e))
 			p.Resolution.Fixes = append(p.Resolution.Fixes, Fix{Command: e.Command, Text: e.Reason, Source: string(ByModel), Status: FixUnstated, Time: &t})
 		case session.KindError:
-			add(EntryError, "", fmt.Sprintf(l.errorF, e.Text))
+			add(EntryError, "", l.text("postmortem.error", e.Text))
 		case session.KindNote:
 			if e.Output != "" && e.Command != "" {
 				add(EntryNote, e.Command, l.lateOutput(e))
 				p.Commands = append(p.Commands, command(src, e, e.Command, maxLines))
 				continue
 			}
-			add(EntryNote, "", fmt.Sprintf(l.noteF, e.Text))
+			add(EntryNote, "", l.text("postmortem.note", e.Text))
 		case session.KindPhase:
 			p.Status = string(e.Phase)
 			switch e.Phase {
 			case session.PhaseResolved:
 				p.RootCause.Statement = strings.TrimSpace(e.Text)
-				add(EntryRootCause, "", fmt.Sprintf(l.rootCauseF, e.Text))
+				add(EntryRootCause, "", l.text("postmortem.rootCauseStated", e.Text))
 				add(EntryResolution, "", l.resolved())
 				p.Resolution.Resolved = true
 				p.Resolution.Time = &t
@@ -141,7 +141,7 @@ func facts(src Source, l labels, maxLines int) *Postmortem {
 		}
 	}
 	if p.Title == "" {
-		p.Title = l.untitled
+		p.Title = l.text("postmortem.untitled")
 	}
 	// Cluster events happened before the session; they lead the timeline.
 	var cluster []Entry

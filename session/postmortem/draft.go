@@ -33,7 +33,7 @@ func prompt(p *Postmortem, tf triageFacts) (string, error) {
 		Namespace: p.Cluster.Namespace, Statement: oneLine(p.RootCause.Statement, 1000),
 	}
 	for _, f := range tf.findings {
-		s := f.line(en)
+		s := f.line(labelsFor("en"))
 		if len(f.Evidence) > 0 {
 			s += " — evidence: " + strings.Join(f.Evidence, "; ")
 		}

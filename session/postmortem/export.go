@@ -10,6 +10,7 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube/redact"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 	"github.com/kuberesponder/kuberesponder/session"
 )
 
@@ -54,9 +55,7 @@ func (x Exporter) Build(ctx context.Context, src Source) (*Postmortem, error) {
 	if lang == "" {
 		lang = src.Meta().Lang
 	}
-	if lang != "ja" {
-		lang = "en"
-	}
+	lang = catalog.Lang(lang)
 	max := x.MaxOutputLines
 	if max == 0 {
 		max = DefaultMaxOutputLines

@@ -55,7 +55,7 @@ func (f finding) line(l labels) string {
 		s += " — " + f.Cause
 	}
 	if f.Urgency != "" {
-		s += " [" + l.urgency + " " + l.word(f.Urgency) + "]"
+		s += " [" + l.text("postmortem.urgency") + " " + l.word(f.Urgency) + "]"
 	}
 	return s
 }

@@ -60,86 +60,86 @@ func renderMarkdown(p *Postmortem) []byte {
 	var b bytes.Buffer
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 
-	w("# %s: %s\n\n", l.title, mdText(p.Title))
+	w("# %s: %s\n\n", l.text("postmortem.title"), mdText(p.Title))
 	w("| | |\n|---|---|\n")
 	row := func(k, v string) { w("| %s | %s |\n", k, cell(v)) }
-	row(l.status, l.word(p.Status))
-	row(l.date, ts(p.Date))
-	row(l.session, p.SessionID)
-	row(l.responders, orNone(l, strings.Join(p.Responders, ", ")))
-	row(l.cluster, clusterLine(l, p.Cluster))
-	row(l.model, p.Model)
-	row(l.journal, journalLine(l, p.Journal))
-	row(l.redactions, fmt.Sprint(p.Redactions))
+	row(l.text("postmortem.status"), l.word(p.Status))
+	row(l.text("postmortem.date"), ts(p.Date))
+	row(l.text("postmortem.session"), p.SessionID)
+	row(l.text("postmortem.responders"), orNone(l, strings.Join(p.Responders, ", ")))
+	row(l.text("postmortem.cluster"), clusterLine(l, p.Cluster))
+	row(l.text("postmortem.model"), p.Model)
+	row(l.text("postmortem.journal"), journalLine(l, p.Journal))
+	row(l.text("postmortem.redactions"), fmt.Sprint(p.Redactions))
 	b.WriteString("\n")
 
-	w("## %s\n\n%s\n\n%s\n\n", l.summary, drafted(l, p.Summary), p.Summary.Text)
+	w("## %s\n\n%s\n\n%s\n\n", l.text("postmortem.summary"), drafted(l, p.Summary), p.Summary.Text)
 
-	w("## %s\n\n", l.impact)
+	w("## %s\n\n", l.text("postmortem.impact"))
 	if len(p.Impact.Objects) > 0 {
-		w("%s:\n\n", l.affected)
+		w("%s:\n\n", l.text("postmortem.affected"))
 		for _, o := range p.Impact.Objects {
 			w("- %s", mdText(whatOf(o.Object, o.Problem)))
 			switch {
 			case o.Owner != "" && o.Available != nil && o.Desired != nil:
-				w(" (%s: %s)", mdText(o.Owner), fmt.Sprintf(l.replicas, *o.Available, *o.Desired))
+				w(" (%s: %s)", mdText(o.Owner), l.text("postmortem.replicas", *o.Available, *o.Desired))
 			case o.Available != nil && o.Desired != nil:
-				w(" (%s)", fmt.Sprintf(l.replicas, *o.Available, *o.Desired))
+				w(" (%s)", l.text("postmortem.replicas", *o.Available, *o.Desired))
 			case o.Owner != "":
 				w(" (%s)", mdText(o.Owner))
 			}
 			if o.Urgency != "" {
-				w(" — %s %s", l.urgency, l.word(o.Urgency))
+				w(" — %s %s", l.text("postmortem.urgency"), l.word(o.Urgency))
 			}
 			b.WriteString("\n")
 		}
 		b.WriteString("\n")
 	}
 	if lines := impactLines(p.Impact); len(lines) > 0 {
-		w("%s:\n\n", l.impactLines)
+		w("%s:\n\n", l.text("postmortem.impactLines"))
 		for _, t := range lines {
 			w("- %s\n", mdText(t))
 		}
 		b.WriteString("\n")
 	}
-	w("%s: %s\n\n", l.duration, durationLine(l, p.Impact))
+	w("%s: %s\n\n", l.text("postmortem.duration"), durationLine(l, p.Impact))
 
-	w("## %s\n\n", l.detection)
+	w("## %s\n\n", l.text("postmortem.detection"))
 	if len(p.Detection.Events) > 0 {
-		w("%s:\n\n", l.eventsCol)
+		w("%s:\n\n", l.text("postmortem.eventsCol"))
 		for _, e := range p.Detection.Events {
 			w("- %s — %s\n", ts(e.First), mdText(e.line()))
 		}
 		if p.Detection.OmittedEvents > 0 {
-			w("- %s\n", fmt.Sprintf(l.moreEvents, p.Detection.OmittedEvents))
+			w("- %s\n", l.text("postmortem.moreEvents", p.Detection.OmittedEvents))
 		}
 		b.WriteString("\n")
 	}
 	if p.Detection.Reported != nil {
-		w(l.reported+"\n\n", ts(*p.Detection.Reported))
+		w("%s\n\n", l.text("postmortem.reported", ts(*p.Detection.Reported)))
 	}
 
-	w("## %s\n\n", l.timeline)
+	w("## %s\n\n", l.text("postmortem.timeline"))
 	for _, e := range p.Timeline {
 		w("- %s — %s\n", ts(e.Time), mdText(e.Text))
 	}
 	b.WriteString("\n")
 
-	w("## %s\n\n", l.rootCause)
+	w("## %s\n\n", l.text("postmortem.rootCause"))
 	if p.RootCause.Statement != "" {
-		w("%s:\n\n%s\n\n", l.statement, quote(p.RootCause.Statement))
+		w("%s:\n\n%s\n\n", l.text("postmortem.statement"), quote(p.RootCause.Statement))
 	}
-	w("### %s\n\n%s\n\n%s\n\n", l.analysis, drafted(l, p.RootCause.Analysis), p.RootCause.Analysis.Text)
+	w("### %s\n\n%s\n\n%s\n\n", l.text("postmortem.analysis"), drafted(l, p.RootCause.Analysis), p.RootCause.Analysis.Text)
 
-	w("## %s\n\n", l.resolution)
+	w("## %s\n\n", l.text("postmortem.resolution"))
 	if p.Resolution.Resolved && p.Resolution.Time != nil {
-		w(l.resolvedAt+"\n\n", ts(*p.Resolution.Time))
+		w("%s\n\n", l.text("postmortem.resolvedAt", ts(*p.Resolution.Time)))
 	} else {
-		w("%s\n\n", l.notResolved)
+		w("%s\n\n", l.text("postmortem.notResolved"))
 	}
-	w("### %s\n\n", l.fixes)
+	w("### %s\n\n", l.text("postmortem.fixes"))
 	if len(p.Resolution.Fixes) == 0 {
-		w("%s\n\n", l.none)
+		w("%s\n\n", l.text("postmortem.none"))
 	}
 	for _, f := range p.Resolution.Fixes {
 		box := " "
@@ -153,24 +153,24 @@ func renderMarkdown(p *Postmortem) []byte {
 				what += " — " + mdText(f.Text)
 			}
 		}
-		w("- [%s] %s (%s%s%s)\n", box, what, l.fixStatus(f.Status), l.sep, l.fixSource(f.Source))
+		w("- [%s] %s (%s%s%s)\n", box, what, l.fixStatus(f.Status), l.text("postmortem.sep"), l.fixSource(f.Source))
 	}
 	if len(p.Resolution.Fixes) > 0 {
 		b.WriteString("\n")
 	}
 
-	w("## %s\n\n%s\n\n", l.actions, drafted(l, p.ActionItems))
+	w("## %s\n\n%s\n\n", l.text("postmortem.actions"), drafted(l, p.ActionItems))
 	for _, it := range p.ActionItems.Items {
 		w("- [ ] %s\n", mdText(it))
 	}
-	w("\n## %s\n\n%s\n\n", l.lessons, drafted(l, p.Lessons))
+	w("\n## %s\n\n%s\n\n", l.text("postmortem.lessons"), drafted(l, p.Lessons))
 	for _, it := range p.Lessons.Items {
 		w("- %s\n", mdText(it))
 	}
 
-	w("\n## %s\n\n", l.appendix)
+	w("\n## %s\n\n", l.text("postmortem.appendix"))
 	if len(p.Commands) == 0 {
-		w("%s\n", l.commandsNone)
+		w("%s\n", l.text("postmortem.commandsNone"))
 	}
 	for i, c := range p.Commands {
 		w("### %d. `%s`\n\n", i+1, display(c.Command))
@@ -179,13 +179,13 @@ func renderMarkdown(p *Postmortem) []byte {
 			w(" · %s", mdText(c.Summary))
 		}
 		if c.OmittedLines > 0 {
-			w(" · %s", fmt.Sprintf(l.omitted, c.OmittedLines))
+			w(" · %s", l.text("postmortem.omitted", c.OmittedLines))
 		}
 		if c.Error != "" && !strings.Contains(c.Summary, c.Error) {
 			w(" · %s", mdText(c.Error))
 		}
 		if strings.TrimSpace(c.Output) == "" {
-			w("\n\n%s\n\n", l.noOutput)
+			w("\n\n%s\n\n", l.text("postmortem.noOutput"))
 			continue
 		}
 		fence := fenceFor(c.Output)
@@ -209,15 +209,15 @@ func impactLines(im Impact) []string {
 
 func orNone(l labels, s string) string {
 	if s == "" {
-		return l.none
+		return l.text("postmortem.none")
 	}
 	return s
 }
 
 func drafted(l labels, d Drafted) string {
-	s := l.draftedRules
+	s := l.text("postmortem.draftedRules")
 	if d.By == ByModel {
-		s = l.draftedModel
+		s = l.text("postmortem.draftedModel")
 	}
 	if d.Note != "" {
 		s += " _(" + mdText(d.Note) + ")_"
@@ -228,7 +228,7 @@ func drafted(l labels, d Drafted) string {
 func clusterLine(l labels, c Cluster) string {
 	ns := c.Namespace
 	if ns == "" {
-		ns = l.allNamespaces
+		ns = l.text("postmortem.allNamespaces")
 	}
 	parts := []string{c.Context}
 	if c.Name != "" && c.Name != c.Context {
@@ -239,26 +239,26 @@ func clusterLine(l labels, c Cluster) string {
 	}
 	s := strings.Join(parts, ", ") + " — " + ns
 	if c.Snapshot != "" {
-		s += " (" + l.snapshot + ": " + c.Snapshot + ")"
+		s += " (" + l.text("postmortem.snapshot") + ": " + c.Snapshot + ")"
 	}
 	return s
 }
 
 func journalLine(l labels, j Journal) string {
 	if j.Verified {
-		return fmt.Sprintf(l.verified, j.Events)
+		return l.text("postmortem.verified", j.Events)
 	}
-	return fmt.Sprintf(l.notVerified, strings.Join(j.Problems, "; "))
+	return l.text("postmortem.notVerified", strings.Join(j.Problems, "; "))
 }
 
 func durationLine(l labels, im Impact) string {
 	switch {
 	case im.Start != nil && im.End != nil:
-		return fmt.Sprintf("%s (%s %s → %s %s)", im.Duration.Round(time.Second), l.start, ts(*im.Start), l.end, ts(*im.End))
+		return fmt.Sprintf("%s (%s %s → %s %s)", im.Duration.Round(time.Second), l.text("postmortem.start"), ts(*im.Start), l.text("postmortem.end"), ts(*im.End))
 	case im.Start != nil:
-		return fmt.Sprintf("%s (%s %s)", l.ongoing, l.start, ts(*im.Start))
+		return fmt.Sprintf("%s (%s %s)", l.text("postmortem.ongoing"), l.text("postmortem.start"), ts(*im.Start))
 	}
-	return l.none
+	return l.text("postmortem.none")
 }
 
 // mdText keeps text on one line and stops it from opening Markdown blocks.
