@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kuberesponder/kuberesponder/kube/triage"
+	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 )
 
 // DecodeFindings reads the findings recorded with a first response
@@ -38,10 +39,7 @@ func DecodeFindings(raw json.RawMessage) (triage.Report, error) {
 // when nothing was found, saying so in the report's language.
 func Title(rep triage.Report) string {
 	if len(rep.Findings) == 0 {
-		if rep.Lang == "ja" {
-			return "問題は見つかりませんでした"
-		}
-		return "no problems found"
+		return catalog.Text(rep.Lang, "session.noProblems")
 	}
 	f := rep.Findings[0]
 	problem := strings.TrimSpace(f.Problem)

@@ -10,6 +10,7 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 )
 
 // Offline is an llm.Client that needs no network. It walks the operator
@@ -32,10 +33,7 @@ var _ llm.Client = (*Offline)(nil)
 // NewOffline returns the offline responder for findings (most urgent first),
 // answering in lang ("en" or "ja").
 func NewOffline(findings []triage.Finding, lang string) *Offline {
-	if lang != "ja" {
-		lang = "en"
-	}
-	return &Offline{findings: findings, lang: lang}
+	return &Offline{findings: findings, lang: catalog.Lang(lang)}
 }
 
 // For returns the responder reading how its calls were answered from
@@ -194,27 +192,23 @@ func canonical(cmd string) string {
 	return "kubectl " + cmd
 }
 
-func (o *Offline) t(key string, args ...any) string {
-	s, ok := offlineText[o.lang][key]
-	if !ok {
-		s = offlineText["en"][key]
-	}
-	return fmt.Sprintf(s, args...)
-}
+// t renders the catalog message key (an "offline." key) in the
+// responder's language.
+func (o *Offline) t(key string, args ...any) string { return catalog.Text(o.lang, key, args...) }
 
 func (o *Offline) opening(b *strings.Builder) {
 	if len(o.findings) == 0 {
-		b.WriteString(o.t("nothing"))
+		b.WriteString(o.t("offline.nothing"))
 		return
 	}
 	f := o.findings[0]
-	fmt.Fprintf(b, "%s\n\n", o.t("opening", f.Object.String(), f.Problem))
-	fmt.Fprintf(b, "%s\n", o.t("cause", f.Cause))
+	fmt.Fprintf(b, "%s\n\n", o.t("offline.opening", f.Object.String(), f.Problem))
+	fmt.Fprintf(b, "%s\n", o.t("offline.cause", f.Cause))
 	if len(o.findings) > 1 {
-		fmt.Fprintf(b, "\n%s\n", o.t("more", len(o.findings)-1))
+		fmt.Fprintf(b, "\n%s\n", o.t("offline.more", len(o.findings)-1))
 	}
 	if p := o.plan(); len(p) > 0 {
-		fmt.Fprintf(b, "\n%s\n", o.t("planIntro"))
+		fmt.Fprintf(b, "\n%s\n", o.t("offline.planIntro"))
 		for i, a := range p {
 			fmt.Fprintf(b, "%d. `kubectl %s`\n", i+1, a)
 		}
@@ -225,14 +219,14 @@ func (o *Offline) acknowledge(b *strings.Builder, text string) {
 	text = strings.TrimSpace(text)
 	lower := strings.ToLower(text)
 	question := strings.ContainsAny(text, "?？") || strings.Contains(lower, "why") || strings.Contains(lower, "what") || strings.Contains(text, "なぜ")
-	fmt.Fprintf(b, "%s\n\n", o.t("ack"))
+	fmt.Fprintf(b, "%s\n\n", o.t("offline.ack"))
 	if len(o.findings) == 0 {
-		b.WriteString(o.t("nothing"))
+		b.WriteString(o.t("offline.nothing"))
 		return
 	}
 	if question {
 		f := o.findings[0]
-		fmt.Fprintf(b, "%s\n%s\n", o.t("opening", f.Object.String(), f.Problem), o.t("cause", f.Cause))
+		fmt.Fprintf(b, "%s\n%s\n", o.t("offline.opening", f.Object.String(), f.Problem), o.t("offline.cause", f.Cause))
 		for _, e := range f.Evidence {
 			fmt.Fprintf(b, "- %s\n", e)
 		}
@@ -256,18 +250,18 @@ func (o *Offline) result(b *strings.Builder, oc outcome) {
 	switch oc.Status {
 	case Ran:
 		if obs := o.observe(oc); len(obs) > 0 {
-			fmt.Fprintf(b, "%s\n", o.t("shows", oc.Command))
+			fmt.Fprintf(b, "%s\n", o.t("offline.shows", oc.Command))
 			for _, l := range obs {
 				fmt.Fprintf(b, "- `%s`\n", l)
 			}
 			b.WriteString("\n")
 		} else {
-			fmt.Fprintf(b, "%s\n\n", o.t("nothingNew", oc.Command))
+			fmt.Fprintf(b, "%s\n\n", o.t("offline.nothingNew", oc.Command))
 		}
 	case Failed:
-		fmt.Fprintf(b, "%s\n\n", o.t("failed", oc.Command))
+		fmt.Fprintf(b, "%s\n\n", o.t("offline.failed", oc.Command))
 	case DeniedCall, Refused, Duplicate, NotExecuted:
-		fmt.Fprintf(b, "%s\n\n", o.t("skipped"))
+		fmt.Fprintf(b, "%s\n\n", o.t("offline.skipped"))
 	}
 }
 
@@ -316,9 +310,9 @@ func (o *Offline) observe(oc outcome) []string {
 			continue
 		}
 		if alloc {
-			l = o.t("requests", m[1], oneLine(m[2]))
+			l = o.t("offline.requests", m[1], oneLine(m[2]))
 			if m[3] != "" {
-				l += o.t("limits", oneLine(m[3]))
+				l += o.t("offline.limits", oneLine(m[3]))
 			}
 		}
 		l = clip(l, 200) // also trims the indentation
@@ -353,18 +347,18 @@ func logTail(view string, n int) []string {
 func (o *Offline) reason(cmd string) string {
 	f := strings.Fields(cmd)
 	if len(f) > 1 && f[0] == "describe" && strings.HasPrefix(f[1], "node") {
-		return o.t("whyNodes")
+		return o.t("offline.whyNodes")
 	}
 	if len(f) > 0 && f[0] == "logs" {
-		return o.t("whyLogs")
+		return o.t("offline.whyLogs")
 	}
 	if len(f) > 1 && f[0] == "rollout" && f[1] == "history" {
-		return o.t("whyHistory")
+		return o.t("offline.whyHistory")
 	}
 	if len(f) > 1 && (strings.HasPrefix(f[1], "configmap") || strings.HasPrefix(f[1], "secret")) {
-		return o.t("whyConfig")
+		return o.t("offline.whyConfig")
 	}
-	return o.t("whyObject", o.findings[0].Object.String())
+	return o.t("offline.whyObject", o.findings[0].Object.String())
 }
 
 // conclude states the cause, the evidence the plan's commands showed, the
@@ -380,11 +374,11 @@ func (o *Offline) conclude(b *strings.Builder, plan []string, byCommand map[stri
 		}
 	}
 	if len(evidence) > 0 {
-		fmt.Fprintf(b, "**%s** %s\n\n%s\n%s\n\n", o.t("confirmed"), f.Cause, o.t("evidence"), strings.Join(evidence, "\n"))
+		fmt.Fprintf(b, "**%s** %s\n\n%s\n%s\n\n", o.t("offline.confirmed"), f.Cause, o.t("offline.evidence"), strings.Join(evidence, "\n"))
 	} else {
-		fmt.Fprintf(b, "**%s** %s\n\n", o.t("unconfirmed"), f.Cause)
+		fmt.Fprintf(b, "**%s** %s\n\n", o.t("offline.unconfirmed"), f.Cause)
 	}
-	fmt.Fprintf(b, "**%s**\n", o.t("fixTitle"))
+	fmt.Fprintf(b, "**%s**\n", o.t("offline.fixTitle"))
 	for _, x := range f.Fixes {
 		fmt.Fprintf(b, "- %s\n", x)
 	}
@@ -395,9 +389,9 @@ func (o *Offline) conclude(b *strings.Builder, plan []string, byCommand map[stri
 		if top.Namespace != "" {
 			owner += " -n " + top.Namespace
 		}
-		fmt.Fprintf(b, "- %s\n", o.t("owner", top.Kind+" "+top.Name))
+		fmt.Fprintf(b, "- %s\n", o.t("offline.owner", top.Kind+" "+top.Name))
 	}
-	fmt.Fprintf(b, "\n**%s**\n", o.t("verifyTitle"))
+	fmt.Fprintf(b, "\n**%s**\n", o.t("offline.verifyTitle"))
 	if owner != "" && (strings.HasPrefix(owner, "deployment/") || strings.HasPrefix(owner, "statefulset/") || strings.HasPrefix(owner, "daemonset/")) {
 		fmt.Fprintf(b, "- `kubectl rollout status %s`\n", owner)
 	}
@@ -407,61 +401,5 @@ func (o *Offline) conclude(b *strings.Builder, plan []string, byCommand map[stri
 	} else {
 		fmt.Fprintf(b, "- `kubectl get %s %s`\n", strings.ToLower(f.Object.Kind), f.Object.Name)
 	}
-	fmt.Fprintf(b, "\n%s", o.t("handover"))
-}
-
-// offlineText holds the responder's sentences per language.
-var offlineText = map[string]map[string]string{
-	"en": {
-		"nothing":     "The rules found nothing wrong in what was gathered. Tell me what you are seeing (an alert, an object name) and I will suggest what to look at.",
-		"opening":     "**%s**: %s",
-		"cause":       "Likely cause: %s",
-		"more":        "%d more findings are in the report; I start with the most urgent one.",
-		"planIntro":   "To confirm it I suggest, one at a time:",
-		"ack":         "Noted.",
-		"shows":       "`%s` shows:",
-		"nothingNew":  "`%s` ran; nothing in it contradicts the finding.",
-		"failed":      "`%s` failed; I will go on without it.",
-		"skipped":     "Understood, I will not run that; moving on.",
-		"whyObject":   "Its status and events show why %s is failing.",
-		"whyNodes":    "Shows how much of each node's allocatable is already requested.",
-		"whyLogs":     "The previous container's log shows why it exited.",
-		"whyHistory":  "The rollout history shows which revision broke it and which one to roll back to.",
-		"whyConfig":   "Shows which ConfigMaps or Secrets and which keys exist (names and keys, no secret values).",
-		"confirmed":   "Cause confirmed.",
-		"unconfirmed": "Cause (from the rules, not confirmed by a command):",
-		"evidence":    "Evidence:",
-		"fixTitle":    "Fix (for you to apply; kuberesponder changes nothing):",
-		"owner":       "Make the change on %s, not on the ReplicaSets or Pods it owns: never scale or edit a controller-owned object by hand.",
-		"verifyTitle": "Verify recovery:",
-		"handover":    "When it is fixed, resolve the session with the root cause so the postmortem records it.",
-		"requests":    "%s requests %s",
-		"limits":      ", limits %s",
-	},
-	"ja": {
-		"nothing":     "収集した情報からはルール上の問題は見つかりませんでした。見えている症状（アラートやオブジェクト名）を教えてください。確認すべき箇所を提案します。",
-		"opening":     "**%s**: %s",
-		"cause":       "考えられる原因: %s",
-		"more":        "レポートには他に %d 件の所見があります。最も緊急度の高いものから始めます。",
-		"planIntro":   "確認のため、次のコマンドを一つずつ提案します:",
-		"ack":         "承知しました。",
-		"shows":       "`%s` の結果:",
-		"nothingNew":  "`%s` を実行しました。所見と矛盾する内容はありません。",
-		"failed":      "`%s` は失敗しました。これなしで進めます。",
-		"skipped":     "承知しました。それは実行せずに次へ進みます。",
-		"whyObject":   "%s の状態とイベントから失敗の理由が分かります。",
-		"whyNodes":    "各ノードの割り当て可能量のうち、どれだけが既に要求されているかが分かります。",
-		"whyLogs":     "前回のコンテナのログから終了した理由が分かります。",
-		"whyHistory":  "ロールアウト履歴から、どのリビジョンで壊れ、どこへ戻せばよいかが分かります。",
-		"whyConfig":   "存在する ConfigMap・Secret とキーが分かります（名前とキーのみ、秘密の値は出ません）。",
-		"confirmed":   "原因を確認しました。",
-		"unconfirmed": "原因（ルールによる推定で、コマンドでは未確認）:",
-		"evidence":    "根拠:",
-		"fixTitle":    "修正（適用するのはあなたです。kuberesponder は何も変更しません）:",
-		"owner":       "変更は %s に対して行ってください。それが所有する ReplicaSet や Pod を手でスケール・編集しないでください。",
-		"verifyTitle": "復旧の確認:",
-		"handover":    "修正できたら、根本原因を添えてセッションを解決済みにしてください。ポストモーテムに記録されます。",
-		"requests":    "%s の要求 (requests) %s",
-		"limits":      "、上限 (limits) %s",
-	},
+	fmt.Fprintf(b, "\n%s", o.t("offline.handover"))
 }

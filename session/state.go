@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kuberesponder/kuberesponder/kube"
+	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 )
 
 // call is one tool call of the model and what became of it.
@@ -211,63 +212,25 @@ const (
 	noteRevoked   = "revoked"
 )
 
-// phrase names an operator-facing sentence of the session's catalog.
-type phrase int
+// phrase names an operator-facing sentence: its key in the message catalog.
+type phrase string
 
 // The sentences the session journals for the operator.
 const (
-	msgStepLimit phrase = iota
-	msgCancelled
-	msgRetry
-	msgRecovered
-	msgLate
-	msgRevoked
-	msgEmptyReply
-	msgModelTimeout
-	msgModelFailed
+	msgStepLimit    phrase = "session.stepLimit"
+	msgCancelled    phrase = "session.cancelled"
+	msgRetry        phrase = "session.retry"
+	msgRecovered    phrase = "session.recovered"
+	msgLate         phrase = "session.late"
+	msgRevoked      phrase = "session.revoked"
+	msgEmptyReply   phrase = "session.emptyReply"
+	msgModelTimeout phrase = "session.modelTimeout"
+	msgModelFailed  phrase = "session.modelFailed"
 )
 
-// String returns the sentence in English.
-func (m phrase) String() string {
-	if int(m) < len(phrases["en"]) {
-		return phrases["en"][m]
-	}
-	return "unknown"
-}
-
-// phrases holds the operator-facing sentences per language. Tool answers
-// are written for the model, in English; how a call was answered is read
-// from the journal (Session.Outcome), never from their words.
-var phrases = map[string][]string{
-	"en": {
-		msgStepLimit:    "Stopped after %d model steps in this turn; type a message to continue.",
-		msgCancelled:    "The model call was cancelled.",
-		msgRetry:        "Asking the model again.",
-		msgRecovered:    "The last journal line was incomplete (%d bytes, from an unclean stop) and was dropped.",
-		msgLate:         "The command finished after the operator interjected; its output was not shown to the model.",
-		msgRevoked:      "Always allow revoked for %s; it asks again.",
-		msgEmptyReply:   "The model returned an empty reply; retry, or type a message.",
-		msgModelTimeout: "The model did not answer in time: %s",
-		msgModelFailed:  "The model call failed: %s",
-	},
-	"ja": {
-		msgStepLimit:    "このターンでモデルが %d ステップに達したため止めました。続けるにはメッセージを入力してください。",
-		msgCancelled:    "モデルの呼び出しを取り消しました。",
-		msgRetry:        "モデルにもう一度問い合わせます。",
-		msgRecovered:    "ジャーナルの最終行が不完全だったため（%d バイト、異常終了によるもの）破棄しました。",
-		msgLate:         "オペレーターの割り込み後にコマンドが終了しました。その出力はモデルに渡していません。",
-		msgRevoked:      "%s の「常に許可」を取り消しました。次からは再び確認します。",
-		msgEmptyReply:   "モデルの応答が空でした。再試行するか、メッセージを入力してください。",
-		msgModelTimeout: "モデルが時間内に応答しませんでした: %s",
-		msgModelFailed:  "モデルの呼び出しに失敗しました: %s",
-	},
-}
-
-// say returns sentence m in the session's language.
+// say returns sentence m in the session's language. Tool answers are
+// written for the model, in English; how a call was answered is read from
+// the journal (Session.Outcome), never from their words.
 func (st *state) say(m phrase, args ...any) string {
-	cat, ok := phrases[st.meta.Lang]
-	if !ok {
-		cat = phrases["en"]
-	}
-	return fmt.Sprintf(cat[m], args...)
+	return catalog.Text(st.meta.Lang, string(m), args...)
 }
