@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -147,7 +146,7 @@ func firstResponse(ctx context.Context, src *source, model llm.Client, o *rootOp
 	if err != nil {
 		return session.FirstResponse{}, nil, err
 	}
-	fr := session.FirstResponse{Markdown: rep.Markdown(o.lang), Findings: js, Title: title(rep, o.lang)}
+	fr := session.FirstResponse{Markdown: rep.Markdown(o.lang), Findings: js, Title: session.Title(rep)}
 	if model != nil {
 		// The rule report stands on its own; the model's failure is said in it.
 		ans := askModel(ctx, model, o.model, rep, o.lang)
@@ -159,23 +158,12 @@ func firstResponse(ctx context.Context, src *source, model llm.Client, o *rootOp
 	return fr, rep.Findings, nil
 }
 
-// title is the one-line headline of a report for session lists.
-func title(rep triage.Report, lang string) string {
-	if len(rep.Findings) == 0 {
-		if lang == "ja" {
-			return "問題は見つかりませんでした"
-		}
-		return "no problems found"
-	}
-	return rep.Findings[0].Problem
-}
-
-// findingsOf decodes the findings recorded in a session's first response.
+// findingsOf decodes the findings recorded in a session's first response
+// (session.DecodeFindings); none when there is no report or it cannot be read.
 func findingsOf(s *session.Session) []triage.Finding {
 	for _, e := range s.Events() {
 		if e.Kind == session.KindReport && len(e.Findings) > 0 {
-			var rep triage.Report
-			if json.Unmarshal(e.Findings, &rep) == nil {
+			if rep, err := session.DecodeFindings(e.Findings); err == nil {
 				return rep.Findings
 			}
 		}
