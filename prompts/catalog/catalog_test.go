@@ -62,14 +62,15 @@ func TestSameArguments(t *testing.T) {
 	}
 }
 
-// TestEveryLanguageRenders renders every message in every language with an
-// argument of the right type for each verb: nothing prints a formatting
-// error, and a language never falls back to English for a key it has.
+// TestEveryLanguageRenders renders every message in every language with the
+// arguments the English one takes, one of the right type for each verb:
+// nothing prints a formatting error, and a language never falls back to
+// English for a key it has.
 func TestEveryLanguageRenders(t *testing.T) {
 	tab := embedded(t)
 	for _, lang := range languages {
 		for key, msg := range tab[lang] {
-			args := argsFor(t, msg)
+			args := argsFor(t, tab["en"][key])
 			out := Text(lang, key, args...)
 			if strings.Contains(out, "%!") {
 				t.Errorf("%s %s renders %q", lang, key, out)
