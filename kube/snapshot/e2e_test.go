@@ -17,6 +17,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
@@ -144,6 +145,16 @@ func TestSeedSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Run("facts from the objects", func(t *testing.T) {
+		var objs []runtime.Object
+		for i := range f.Objects.Pods {
+			objs = append(objs, &f.Objects.Pods[i])
+		}
+		got, want := podNames(f.Facts.PodIndex), podNames(triage.FromObjects(f.Captured, "", objs...).PodIndex)
+		if got != want || got == "" {
+			t.Errorf("the facts index pods %s; the snapshot's objects hold %s", got, want)
+		}
+	})
 	t.Run("report equals live", func(t *testing.T) {
 		live, err := triage.Gather(ctx, cs, triage.Options{})
 		if err != nil {
@@ -173,6 +184,15 @@ func TestSeedSnapshot(t *testing.T) {
 		}
 	})
 	t.Run("demo", func(t *testing.T) { checkDemo(t, file.Bytes(), snap) })
+}
+
+// podNames lists the pods of an index as namespace/name.
+func podNames(index []triage.PodBrief) string {
+	var names []string
+	for _, p := range index {
+		names = append(names, p.Namespace+"/"+p.Name)
+	}
+	return strings.Join(names, " ")
 }
 
 func compareVerbs(t *testing.T, ctx context.Context, c *kubetest.Cluster, snap *Snapshot) {
