@@ -103,8 +103,14 @@ type Model struct {
 	md     *glamour.TermRenderer // markdown renderer for mdWidth
 	mdW    int
 
-	step    session.Step
+	step session.Step
+	// The components, nil while closed; key routes keys to the one that
+	// has the focus.
 	card    *card
+	search  *search
+	pager   *pager
+	allowed *allowedList
+
 	act     *activity // the running report, model call or action
 	export  *activity // the running export
 	lastID  int
@@ -112,9 +118,6 @@ type Model struct {
 	top     int  // the anchor: first item on screen ...
 	topLine int  // ... and its first line shown
 	follow  bool // keep the bottom of the transcript on screen
-	search  *search
-	pager   *pager
-	allowed *allowedList
 
 	quitAt   time.Time // when ctrl+c was first pressed
 	flash    string    // a one-line message under the transcript
