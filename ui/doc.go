@@ -17,8 +17,9 @@
 // bubbles key.Binding per key; every key map satisfies help.KeyMap, and
 // keys.go composes them into the help bar and the ? screen). A component
 // never calls the session: its Update returns a request (requests.go:
-// approve, deny, edit, copy, revoke, find, flash, close) that the root handles in
-// the same Update, so a card is answered before the next key arrives.
+// approve, deny, edit, copy, revoke, find, flash, close) that the root
+// handles in the same Update, so a card is answered before the next key
+// arrives.
 //
 // # What runs where
 //
