@@ -196,7 +196,7 @@ func TestE2EAlertmanagerModel(t *testing.T) {
 					t.Errorf("the first delivery is %s with model %+v; want the rules report alone", d.State, rep.Model)
 				case i == 1 && (!tc.explains || d.State != sink.StateUpdated || d.ID != ds[0].ID || d.Alert == nil ||
 					rep.Model == nil || !strings.Contains(rep.Model.Text, answer) || len(rep.Findings) == 0):
-					t.Errorf("second delivery: %s %s alert %+v: %s", d.State, d.ID, d.Alert, d.Report)
+					t.Errorf("second delivery: %s %s alert %+v: %.300s", d.State, d.ID, d.Alert, d.Report)
 				case i > 1:
 					t.Errorf("more deliveries than the report and the model's update: %s", d.State)
 				}
