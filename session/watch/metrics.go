@@ -52,7 +52,7 @@ func NewMetrics() *Metrics {
 			Name: "kuberesponder_evaluations_total", Help: "Times the rules ran over the informer caches.",
 		}),
 		explained: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "kuberesponder_model_answers_total", Help: "Model answers asked for incidents, by outcome (delivered, failed).",
+			Name: "kuberesponder_model_answers_total", Help: "Model answers asked for incidents and alert groups, by outcome (delivered, failed).",
 		}, []string{"outcome"}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kuberesponder_alertmanager_requests_total", Help: "Alertmanager webhook requests, by HTTP status.",

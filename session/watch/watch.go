@@ -48,8 +48,8 @@ type Config struct {
 	// delivering them as one summary.
 	IgnoreExisting bool
 	Lang           string
-	// StateDir holds state.json (the incidents delivered, for restarts) and
-	// the snapshots.
+	// StateDir holds state.json (the incidents and Alertmanager groups
+	// delivered and still open, for restarts) and the snapshots.
 	StateDir string
 	// Snapshots, when set, takes a snapshot per incident.
 	Snapshots Capturer
