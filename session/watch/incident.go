@@ -147,6 +147,12 @@ func (t *Tracker) Observe(now time.Time, findings []triage.Finding) []Event {
 			t.open[key] = in
 		}
 		in.Findings, in.Urgency, in.LastSeen = fs, top.Urgency, now
+		if !in.Firing && top.Rule != in.Rule {
+			// Nothing was delivered yet: the incident fires under the rule
+			// that explains it by then (a pod's scheduling failure, say,
+			// rather than its Deployment's missing replica seen first).
+			in.Rule, in.Fingerprint = top.Rule, Fingerprint(top.Rule, in.Owner)
+		}
 		switch {
 		case first && !in.Firing:
 			in.Firing, in.FiredAt, in.Posted = true, now, in.Urgency

@@ -122,3 +122,30 @@ func TestFingerprintIsStable(t *testing.T) {
 		t.Error("two rules on one owner have the same fingerprint")
 	}
 }
+
+// TestTrackerNamesByTheFindingAtFiring: an incident fires under the rule of
+// its most urgent finding when it fires, not the first one seen while it
+// settled; once delivered, its fingerprint no longer changes.
+func TestTrackerNamesByTheFindingAtFiring(t *testing.T) {
+	short := triage.Finding{Rule: "workload/replicas-short", Urgency: triage.Medium,
+		Object: triage.ObjectRef{Kind: "Deployment", Namespace: "shop", Name: "web"}}
+	sched := finding("scheduling/node-selector-mismatch", "web", triage.Critical)
+	crash := finding("pod/crash-loop", "web", triage.Critical)
+	owner := triage.ObjectRef{Kind: "Deployment", Namespace: "shop", Name: "web"}
+	tr := NewTracker(30*time.Second, 5*time.Minute, nil)
+	tr.Observe(t0, nil)
+	tr.Observe(t0.Add(time.Second), []triage.Finding{short})
+	tr.Observe(t0.Add(5*time.Second), []triage.Finding{sched})
+	evs := tr.Observe(t0.Add(31*time.Second), []triage.Finding{sched})
+	if len(evs) != 1 || evs[0].Change != Firing {
+		t.Fatalf("changes %v, want one firing", changes(evs))
+	}
+	fired := evs[0].Incident
+	if fired.Rule != sched.Rule || fired.Fingerprint != Fingerprint(sched.Rule, owner) {
+		t.Errorf("fired as %s (%s), want %s", fired.Rule, fired.Fingerprint, sched.Rule)
+	}
+	tr.Observe(t0.Add(60*time.Second), []triage.Finding{crash})
+	if got := tr.Firing(); len(got) != 1 || got[0].Fingerprint != fired.Fingerprint || got[0].Rule != sched.Rule {
+		t.Errorf("after delivery the incident became %+v", got)
+	}
+}
