@@ -59,12 +59,22 @@ func listOf[L continuer, T any](what string, size int64, selector string, list f
 		if err != nil {
 			return nil, err
 		}
-		return func() { *into = append(*into, got...) }, nil
+		return func() {
+			if len(*into) == 0 {
+				*into = got // the pager's slice is this kind's: no second copy
+				return
+			}
+			*into = append(*into, got...)
+		}, nil
 	}}
 }
 
-// continuer is a list response: it says where the next page starts.
-type continuer interface{ GetContinue() string }
+// continuer is a list response: it says where the next page starts and
+// how many items are left after it.
+type continuer interface {
+	GetContinue() string
+	GetRemainingItemCount() *int64
+}
 
 // pages is the one pager: it lists every page of one resource, limit and
 // continue, and converts each page through items as it arrives. When a
@@ -82,7 +92,16 @@ func pages[L continuer, T any](ctx context.Context, list func(context.Context, m
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, items(l)...)
+		page := items(l)
+		if out == nil {
+			// Size the result once for every page the server says is left.
+			n := len(page)
+			if left := l.GetRemainingItemCount(); left != nil && *left > 0 {
+				n += int(*left)
+			}
+			out = make([]T, 0, n)
+		}
+		out = append(out, page...)
 		if l.GetContinue() == "" || opts.Limit == 0 {
 			return out, nil
 		}
