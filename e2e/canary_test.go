@@ -129,7 +129,7 @@ func TestSessionCanaries(t *testing.T) {
 	if _, err := s.Investigate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := session.Drive(ctx, s, client, e, func(session.Step) session.Answer { return session.Answer{Decision: session.Approved} }); err != nil {
+	if err := approveAll(ctx, s, session.NewEngine(s, client, e)); err != nil {
 		t.Fatal(err)
 	}
 	srv.AssertToolCallsAnswered(t)
@@ -194,4 +194,27 @@ func TestSessionCanaries(t *testing.T) {
 	check.Report(t)
 	t.Logf("seed %d: %d objects, %d canary positions (%s); %d actions ran; %d model requests and %d session files checked (%d outputs); %d positions leaked",
 		set.Seed, len(set.Objects), len(set.Canaries), set.Categories(), ran, len(srv.Requests()), nfiles, check.Outputs, len(check.Leaked()))
+}
+
+// approveAll runs the session's steps through eng, approving every
+// proposal, until the session waits for the operator.
+func approveAll(ctx context.Context, s *session.Session, eng *session.Engine) error {
+	step := s.Next()
+	for {
+		var err error
+		switch step.Kind {
+		case session.StepModel:
+			reply, cerr := eng.Complete(ctx, step, nil)
+			step, err = s.ModelDone(reply, cerr)
+		case session.StepRun:
+			step, err = s.Executed(eng.Execute(ctx, step))
+		case session.StepApprove:
+			step, err = s.Approve(step.CallID, false)
+		default:
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
