@@ -19,6 +19,7 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/snapshot"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 	"github.com/kuberesponder/kuberesponder/session"
 	"github.com/kuberesponder/kuberesponder/session/postmortem"
 )
@@ -152,7 +153,7 @@ func firstResponse(ctx context.Context, src *source, model llm.Client, o *rootOp
 		ans := askModel(ctx, model, o.model, rep, o.lang)
 		fr.ModelText = ans.Text
 		if ans.Error != "" {
-			fr.ModelText = fmt.Sprintf("(the model could not write its first response: %s)", ans.Error)
+			fr.ModelText = catalog.Text(o.lang, string(session.PhraseModelFirstFailed), ans.Error)
 		}
 	}
 	return fr, rep.Findings, nil

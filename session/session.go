@@ -254,6 +254,10 @@ func (s *Session) Note(text string) error {
 	return nil
 }
 
+// Say returns sentence p in the session's language (Meta.Lang), with args
+// filled in, for a front door to show or journal as a note.
+func (s *Session) Say(p Phrase, args ...any) string { return s.st.say(p, args...) }
+
 // AlwaysAllowed returns the canonical commands (as kube.Action.String()
 // prints them) that run without asking, in the order they were allowed. It is
 // derived from the journal, so a resumed session has the same set.

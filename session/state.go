@@ -212,25 +212,35 @@ const (
 	noteRevoked   = "revoked"
 )
 
-// phrase names an operator-facing sentence: its key in the message catalog.
-type phrase string
+// Phrase names an operator-facing sentence: its key in the message catalog
+// (prompts/catalog).
+type Phrase string
 
 // The sentences the session journals for the operator.
 const (
-	msgStepLimit    phrase = "session.stepLimit"
-	msgCancelled    phrase = "session.cancelled"
-	msgRetry        phrase = "session.retry"
-	msgRecovered    phrase = "session.recovered"
-	msgLate         phrase = "session.late"
-	msgRevoked      phrase = "session.revoked"
-	msgEmptyReply   phrase = "session.emptyReply"
-	msgModelTimeout phrase = "session.modelTimeout"
-	msgModelFailed  phrase = "session.modelFailed"
+	msgStepLimit    Phrase = "session.stepLimit"
+	msgCancelled    Phrase = "session.cancelled"
+	msgRetry        Phrase = "session.retry"
+	msgRecovered    Phrase = "session.recovered"
+	msgLate         Phrase = "session.late"
+	msgRevoked      Phrase = "session.revoked"
+	msgEmptyReply   Phrase = "session.emptyReply"
+	msgModelTimeout Phrase = "session.modelTimeout"
+	msgModelFailed  Phrase = "session.modelFailed"
+)
+
+// The sentences a front door journals as notes (Session.Say words them).
+const (
+	PhraseExportFailed     Phrase = "session.exportFailed"     // %s: why
+	PhraseReportFailed     Phrase = "session.reportFailed"     // %s: why
+	PhraseReportCancelled  Phrase = "session.reportCancelled"  //
+	PhraseGoOn             Phrase = "session.goOn"             // what the operator may do next
+	PhraseModelFirstFailed Phrase = "session.modelFirstFailed" // %s: why the model wrote no first response
 )
 
 // say returns sentence m in the session's language. Tool answers are
 // written for the model, in English; how a call was answered is read from
 // the journal (Session.Outcome), never from their words.
-func (st *state) say(m phrase, args ...any) string {
+func (st *state) say(m Phrase, args ...any) string {
 	return catalog.Text(st.meta.Lang, string(m), args...)
 }

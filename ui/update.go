@@ -52,7 +52,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case exportMsg:
 		m.export = nil
 		if msg.err != nil {
-			text := m.say(noteExportFailed, oneLine(msg.err.Error()))
+			text := m.s.Say(session.PhraseExportFailed, oneLine(msg.err.Error()))
 			if err := m.s.Note(text); err != nil {
 				m.setFlash(text, true)
 			}
@@ -127,11 +127,11 @@ func (m *Model) onReport(msg reportMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil {
-		text := m.say(noteReportFailed, oneLine(msg.err.Error()))
+		text := m.s.Say(session.PhraseReportFailed, oneLine(msg.err.Error()))
 		if canceled || errors.Is(msg.err, context.Canceled) {
-			text = m.say(noteReportCancelled)
+			text = m.s.Say(session.PhraseReportCancelled)
 		}
-		if err := m.s.Note(text + " " + m.say(noteGoOn)); err != nil {
+		if err := m.s.Note(text + " " + m.s.Say(session.PhraseGoOn)); err != nil {
 			m.setFlash(text, true)
 		}
 		m.sync()

@@ -70,10 +70,9 @@ func Prompt(r Report, lang string) (string, error) {
 }
 
 func promptData(r Report, lang string, groups []tableRow, c compaction) PromptData {
-	h := headings[lang]
-	scope := h["all"]
+	scope := heading(lang, "all")
 	if r.Namespace != "" {
-		scope = fmt.Sprintf(h["ns"], r.Namespace)
+		scope = heading(lang, "ns", r.Namespace)
 	}
 	d := PromptData{
 		Scope: scope, Collected: r.Collected.UTC().Format(time.RFC3339),
@@ -92,7 +91,7 @@ func promptData(r Report, lang string, groups []tableRow, c compaction) PromptDa
 				}
 				fmt.Fprintf(&b, "  - %s\n", clip(e, c.messageLen+120))
 			}
-			fmt.Fprintf(&b, "  %s: %s\n  %s: %s\n", h["s4"][3:], f.Impact.Summary, h["s5"][3:], f.UrgencyRule)
+			fmt.Fprintf(&b, "  %s: %s\n  %s: %s\n", heading(lang, "s4")[3:], f.Impact.Summary, heading(lang, "s5")[3:], f.UrgencyRule)
 		case i < c.detailed+c.listed:
 			fmt.Fprintf(&b, "F%d [%s] %s — %s: %s\n", i+1, f.Urgency, f.Object, f.Rule, clip(f.Problem, c.messageLen))
 		default:
@@ -116,7 +115,7 @@ func promptData(r Report, lang string, groups []tableRow, c compaction) PromptDa
 		}
 	}
 	if len(r.Findings) == 0 {
-		b.WriteString(h["none"] + "\n")
+		b.WriteString(heading(lang, "none") + "\n")
 	}
 	d.Findings = b.String()
 	var e strings.Builder

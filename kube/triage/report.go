@@ -286,15 +286,3 @@ func clusterLines(lang string, c ClusterInfo) []string {
 func heading(lang, name string, args ...any) string {
 	return catalog.Text(lang, "report."+name, args...)
 }
-
-// headings are the report's headings prompt.go reads by name, per language,
-// taken from the message catalog.
-var headings = map[string]map[string]string{"en": promptHeadings("en"), "ja": promptHeadings("ja")}
-
-func promptHeadings(lang string) map[string]string {
-	h := map[string]string{}
-	for _, name := range []string{"all", "ns", "s4", "s5", "none"} {
-		h[name] = heading(lang, name)
-	}
-	return h
-}
