@@ -102,32 +102,23 @@ func isControlPlane(n *corev1.Node) bool {
 // node provider IDs and well-known node labels.
 func guessProvider(version string, nodes []NodeFacts) string {
 	v := strings.ToLower(version)
-	for _, s := range []struct{ sub, name string }{
-		{"+k0s", "k0s"}, {"+k3s", "k3s"}, {"+rke2", "rke2"}, {"-eks-", "Amazon EKS"},
-		{"-gke.", "Google GKE"}, {"+vmware", "VMware Tanzu"}, {"-aliyun", "Alibaba ACK"},
-	} {
-		if strings.Contains(v, s.sub) {
-			return s.name
-		}
+	if name := firstRule(v, []textRule{
+		{all: [2]string{"+k0s"}, name: "k0s"}, {all: [2]string{"+k3s"}, name: "k3s"},
+		{all: [2]string{"+rke2"}, name: "rke2"}, {all: [2]string{"-eks-"}, name: "Amazon EKS"},
+		{all: [2]string{"-gke."}, name: "Google GKE"}, {all: [2]string{"+vmware"}, name: "VMware Tanzu"},
+		{all: [2]string{"-aliyun"}, name: "Alibaba ACK"},
+	}); name != "" {
+		return name
 	}
 	for _, nf := range nodes {
 		n := nf.Node
-		id := n.Spec.ProviderID
-		switch {
-		case strings.HasPrefix(id, "aws://"):
-			return "AWS"
-		case strings.HasPrefix(id, "gce://"):
-			return "Google Cloud"
-		case strings.HasPrefix(id, "azure://"):
-			return "Azure"
-		case strings.HasPrefix(id, "kind://"):
-			return "kind"
-		case strings.HasPrefix(id, "digitalocean://"):
-			return "DigitalOcean"
-		case strings.HasPrefix(id, "openstack://"):
-			return "OpenStack"
-		case strings.HasPrefix(id, "k3s://"):
-			return "k3s"
+		if name := firstRule(n.Spec.ProviderID, []textRule{
+			{prefix: "aws://", name: "AWS"}, {prefix: "gce://", name: "Google Cloud"},
+			{prefix: "azure://", name: "Azure"}, {prefix: "kind://", name: "kind"},
+			{prefix: "digitalocean://", name: "DigitalOcean"}, {prefix: "openstack://", name: "OpenStack"},
+			{prefix: "k3s://", name: "k3s"},
+		}); name != "" {
+			return name
 		}
 		for label, name := range map[string]string{
 			"eks.amazonaws.com/nodegroup":   "Amazon EKS",
@@ -153,15 +144,30 @@ func guessProvider(version string, nodes []NodeFacts) string {
 
 // cniName recognises the DaemonSet of a well-known CNI plugin.
 func cniName(ds string) string {
-	for _, c := range []struct{ prefix, name string }{
-		{"calico-node", "Calico"}, {"cilium", "Cilium"}, {"kube-router", "kube-router"},
-		{"kube-flannel", "Flannel"}, {"flannel", "Flannel"}, {"weave-net", "Weave Net"},
-		{"aws-node", "Amazon VPC CNI"}, {"antrea-agent", "Antrea"}, {"canal", "Canal"},
-		{"kube-ovn", "Kube-OVN"}, {"azure-cni", "Azure CNI"}, {"kindnet", "kindnet"},
-		{"ovnkube-node", "OVN-Kubernetes"},
-	} {
-		if strings.HasPrefix(ds, c.prefix) {
-			return c.name
+	return firstRule(ds, []textRule{
+		{prefix: "calico-node", name: "Calico"}, {prefix: "cilium", name: "Cilium"},
+		{prefix: "kube-router", name: "kube-router"}, {prefix: "kube-flannel", name: "Flannel"},
+		{prefix: "flannel", name: "Flannel"}, {prefix: "weave-net", name: "Weave Net"},
+		{prefix: "aws-node", name: "Amazon VPC CNI"}, {prefix: "antrea-agent", name: "Antrea"},
+		{prefix: "canal", name: "Canal"}, {prefix: "kube-ovn", name: "Kube-OVN"},
+		{prefix: "azure-cni", name: "Azure CNI"}, {prefix: "kindnet", name: "kindnet"},
+		{prefix: "ovnkube-node", name: "OVN-Kubernetes"},
+	})
+}
+
+// textRule names the texts that start with prefix and contain every one of
+// all (an empty one matches any text).
+type textRule struct {
+	prefix string
+	all    [2]string
+	name   string
+}
+
+// firstRule returns the name of the first of rules that text matches, or "".
+func firstRule(text string, rules []textRule) string {
+	for _, r := range rules {
+		if strings.HasPrefix(text, r.prefix) && strings.Contains(text, r.all[0]) && strings.Contains(text, r.all[1]) {
+			return r.name
 		}
 	}
 	return ""

@@ -44,12 +44,11 @@ type selectingService struct {
 
 // freeTable returns the free allocatable of name on every node.
 func (x *index) freeTable(name corev1.ResourceName) *freeTable {
-	if t := x.nodesIdx.free[name]; t != nil {
-		return t
-	}
-	if x.nodesIdx.free == nil {
-		x.nodesIdx.free = map[corev1.ResourceName]*freeTable{}
-	}
+	return memo(&x.nodesIdx.free, name, func() *freeTable { return x.newFreeTable(name) })
+}
+
+// newFreeTable computes the free allocatable of name on every node.
+func (x *index) newFreeTable(name corev1.ResourceName) *freeTable {
 	t := &freeTable{nodes: make([]nodeFree, 0, len(x.f.Nodes))}
 	for _, nf := range x.f.Nodes {
 		alloc := nf.Node.Status.Allocatable[name]
@@ -65,19 +64,17 @@ func (x *index) freeTable(name corev1.ResourceName) *freeTable {
 	for i := range t.nodes {
 		t.nodes[i].freeH = human(name, t.nodes[i].free)
 	}
-	x.nodesIdx.free[name] = t
 	return t
 }
 
 // nodeLabels returns every node's value of label key, "<none>" where it has
 // none, as the node-selector evidence shows them.
 func (x *index) nodeLabels(key string) string {
-	if s, ok := x.nodesIdx.labels[key]; ok {
-		return s
-	}
-	if x.nodesIdx.labels == nil {
-		x.nodesIdx.labels = map[string]string{}
-	}
+	return memo(&x.nodesIdx.labels, key, func() string { return x.joinNodeLabels(key) })
+}
+
+// joinNodeLabels computes nodeLabels.
+func (x *index) joinNodeLabels(key string) string {
 	vals := make([]string, 0, len(x.f.Nodes))
 	for _, nf := range x.f.Nodes {
 		v, ok := nf.Node.Labels[key]
@@ -86,22 +83,25 @@ func (x *index) nodeLabels(key string) string {
 		}
 		vals = append(vals, nf.Node.Name+"="+v)
 	}
-	s := joinCapped(vals)
-	x.nodesIdx.labels[key] = s
-	return s
+	return joinCapped(vals)
 }
 
 // capacityNoteOf is capacityNote, computed once per rule.
 func (x *index) capacityNoteOf(rule string) msg {
-	if n, ok := x.nodesIdx.capacity[rule]; ok {
-		return n
+	return memo(&x.nodesIdx.capacity, rule, func() msg { return x.capacityNote(rule) })
+}
+
+// memo returns (*m)[k], computing it with f and keeping it on first use.
+func memo[K comparable, V any](m *map[K]V, k K, f func() V) V {
+	if v, ok := (*m)[k]; ok {
+		return v
 	}
-	if x.nodesIdx.capacity == nil {
-		x.nodesIdx.capacity = map[string]msg{}
+	if *m == nil {
+		*m = map[K]V{}
 	}
-	n := x.capacityNote(rule)
-	x.nodesIdx.capacity[rule] = n
-	return n
+	v := f()
+	(*m)[k] = v
+	return v
 }
 
 // describeNodes returns the names of the nodes for kubectl describe node, or

@@ -257,31 +257,23 @@ func reasonRank(reason string) int {
 
 // schedRule maps one reason of the scheduler to a rule id.
 func schedRule(reason string) string {
-	switch {
-	case strings.Contains(reason, "Insufficient memory"):
-		return "scheduling/insufficient-memory"
-	case strings.Contains(reason, "Insufficient cpu"):
-		return "scheduling/insufficient-cpu"
-	case strings.HasPrefix(reason, "Insufficient "):
-		return "scheduling/insufficient-resource"
-	case strings.Contains(reason, "node affinity/selector"), strings.Contains(reason, "match node selector"):
-		return "scheduling/node-selector-mismatch"
-	case strings.Contains(reason, "untolerated taint"), strings.Contains(reason, "taint"):
-		return "scheduling/untolerated-taint"
-	case strings.Contains(reason, "unbound") && strings.Contains(reason, "PersistentVolumeClaim"):
-		return "scheduling/unbound-pvc"
-	case strings.Contains(reason, "free ports"):
-		return "scheduling/host-port-conflict"
-	case strings.Contains(reason, "Too many pods"):
-		return "scheduling/too-many-pods"
-	case strings.Contains(reason, "unschedulable"):
-		return "scheduling/node-unschedulable"
-	case strings.Contains(reason, "volume node affinity"):
-		return "scheduling/volume-node-affinity"
-	case strings.Contains(reason, "pod affinity"), strings.Contains(reason, "anti-affinity"):
-		return "scheduling/pod-affinity"
-	case strings.Contains(reason, "topology spread"):
-		return "scheduling/topology-spread"
+	if name := firstRule(reason, []textRule{
+		{all: [2]string{"Insufficient memory"}, name: "scheduling/insufficient-memory"},
+		{all: [2]string{"Insufficient cpu"}, name: "scheduling/insufficient-cpu"},
+		{prefix: "Insufficient ", name: "scheduling/insufficient-resource"},
+		{all: [2]string{"node affinity/selector"}, name: "scheduling/node-selector-mismatch"},
+		{all: [2]string{"match node selector"}, name: "scheduling/node-selector-mismatch"},
+		{all: [2]string{"taint"}, name: "scheduling/untolerated-taint"},
+		{all: [2]string{"unbound", "PersistentVolumeClaim"}, name: "scheduling/unbound-pvc"},
+		{all: [2]string{"free ports"}, name: "scheduling/host-port-conflict"},
+		{all: [2]string{"Too many pods"}, name: "scheduling/too-many-pods"},
+		{all: [2]string{"unschedulable"}, name: "scheduling/node-unschedulable"},
+		{all: [2]string{"volume node affinity"}, name: "scheduling/volume-node-affinity"},
+		{all: [2]string{"pod affinity"}, name: "scheduling/pod-affinity"},
+		{all: [2]string{"anti-affinity"}, name: "scheduling/pod-affinity"},
+		{all: [2]string{"topology spread"}, name: "scheduling/topology-spread"},
+	}); name != "" {
+		return name
 	}
 	return "scheduling/unschedulable"
 }
