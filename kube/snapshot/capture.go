@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
@@ -166,14 +165,12 @@ func (c *capturer) moreKinds(more *Objects) []triage.Kind {
 	ns := c.opts.Namespace
 	core := c.cs.CoreV1()
 	return []triage.Kind{
-		triage.ListOf("list namespaces", core.Namespaces().List, func(l *corev1.NamespaceList) []corev1.Namespace { return l.Items }, &more.Namespaces),
-		triage.ListOf("list node leases", c.cs.CoordinationV1().Leases(corev1.NamespaceNodeLease).List,
-			func(l *coordinationv1.LeaseList) []coordinationv1.Lease { return l.Items }, &more.Leases),
-		triage.ListOf("list persistentvolumes", core.PersistentVolumes().List,
-			func(l *corev1.PersistentVolumeList) []corev1.PersistentVolume { return l.Items }, &more.PersistentVolumes),
+		triage.ListOf("list namespaces", core.Namespaces().List, triage.Items, &more.Namespaces),
+		triage.ListOf("list node leases", c.cs.CoordinationV1().Leases(corev1.NamespaceNodeLease).List, triage.Items, &more.Leases),
+		triage.ListOf("list persistentvolumes", core.PersistentVolumes().List, triage.Items, &more.PersistentVolumes),
 		triage.ListOf("list configmaps", core.ConfigMaps(ns).List, configMapPage, &more.ConfigMaps),
 		triage.ListOf("list secrets", core.Secrets(ns).List, secretPage, &more.Secrets),
-		triage.ListOf("list limitranges", core.LimitRanges(ns).List, func(l *corev1.LimitRangeList) []corev1.LimitRange { return l.Items }, &more.LimitRanges),
+		triage.ListOf("list limitranges", core.LimitRanges(ns).List, triage.Items, &more.LimitRanges),
 	}
 }
 

@@ -3,6 +3,7 @@ package triage
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 
@@ -49,6 +50,12 @@ type Kind struct {
 // the list in a gap: "list secrets".
 func ListOf[L continuer, T any](what string, list func(context.Context, metav1.ListOptions) (L, error), items func(L) []T, into *[]T) Kind {
 	return listOf(what, pageSize, "", list, items, into)
+}
+
+// Items returns the items of a list response as they are, such as the pods
+// of a *corev1.PodList: the items of ListOf for a kind kept unchanged.
+func Items[T, L any](l *L) []T {
+	return reflect.ValueOf(l).Elem().FieldByName("Items").Interface().([]T)
 }
 
 // listOf is ListOf with the page size and field selector of the kinds the

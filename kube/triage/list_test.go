@@ -77,7 +77,7 @@ func TestPager(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &pagedNodes{pages: tc.pages, fail: tc.fail}
-			got, err := pages(context.Background(), p.list, 7, "", nodeItems)
+			got, err := pages(context.Background(), p.list, 7, "", Items[corev1.Node])
 			var names []string
 			for _, n := range got {
 				names = append(names, n.Name)
@@ -137,7 +137,7 @@ func TestListGaps(t *testing.T) {
 				cs.PrependReactor("list", r[0], refuse(r[0], r[1]))
 			}
 			var secrets []corev1.Secret
-			more := ListOf("list secrets", cs.CoreV1().Secrets("").List, func(l *corev1.SecretList) []corev1.Secret { return l.Items }, &secrets)
+			more := ListOf("list secrets", cs.CoreV1().Secrets("").List, Items, &secrets)
 			l, err := List(context.Background(), cs, tc.scope, more)
 			if err != nil {
 				t.Fatal(err)
@@ -164,4 +164,17 @@ func secretive() *corev1.Pod {
 		p.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "PASSWORD", Value: "hunter2"}}
 		p.Annotations = map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{}"}
 	})
+}
+
+// TestItems: Items hands back a list's own items, no copy, and an empty
+// list's nil.
+func TestItems(t *testing.T) {
+	l := &corev1.PodList{Items: []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Name: "a"}}, {ObjectMeta: metav1.ObjectMeta{Name: "b"}}}}
+	got := Items[corev1.Pod](l)
+	if len(got) != 2 || &got[0] != &l.Items[0] {
+		t.Fatalf("Items = %v, want the list's own two pods", got)
+	}
+	if got := Items[corev1.Node](&corev1.NodeList{}); got != nil {
+		t.Fatalf("Items of an empty list = %v, want nil", got)
+	}
 }

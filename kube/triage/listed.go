@@ -122,31 +122,31 @@ func (l *Listed) versionKind(cs kubernetes.Interface) Kind {
 func (l *Listed) kinds(cs kubernetes.Interface) []Kind {
 	ns := l.Namespace
 	core, apps, batch := cs.CoreV1(), cs.AppsV1(), cs.BatchV1()
-	events := listOf("list warning events", bulkPageSize, "type="+corev1.EventTypeWarning, core.Events(ns).List, eventItems, &l.Events)
+	events := listOf("list warning events", bulkPageSize, "type="+corev1.EventTypeWarning, core.Events(ns).List, Items, &l.Events)
 	if l.Everything {
-		events = listOf("list events", bulkPageSize, "", core.Events(ns).List, eventItems, &l.Events)
+		events = listOf("list events", bulkPageSize, "", core.Events(ns).List, Items, &l.Events)
 	}
 	kinds := []Kind{
-		ListOf("list nodes", core.Nodes().List, nodeItems, &l.Nodes),
+		ListOf("list nodes", core.Nodes().List, Items, &l.Nodes),
 		l.podKind(cs),
 		events,
-		ListOf("list deployments", apps.Deployments(ns).List, deploymentItems, &l.Deployments),
-		ListOf("list statefulsets", apps.StatefulSets(ns).List, statefulSetItems, &l.StatefulSets),
-		ListOf("list daemonsets", apps.DaemonSets(ns).List, daemonSetItems, &l.DaemonSets),
-		ListOf("list replicasets", apps.ReplicaSets(ns).List, replicaSetItems, &l.ReplicaSets),
-		ListOf("list jobs", batch.Jobs(ns).List, jobItems, &l.Jobs),
-		ListOf("list cronjobs", batch.CronJobs(ns).List, cronJobItems, &l.CronJobs),
-		ListOf("list persistentvolumeclaims", core.PersistentVolumeClaims(ns).List, pvcItems, &l.PVCs),
-		ListOf("list services", core.Services(ns).List, serviceItems, &l.Services),
-		ListOf("list endpointslices", cs.DiscoveryV1().EndpointSlices(ns).List, endpointSliceItems, &l.EndpointSlices),
-		ListOf("list resourcequotas", core.ResourceQuotas(ns).List, resourceQuotaItems, &l.Quotas),
-		ListOf("list storageclasses", cs.StorageV1().StorageClasses().List, storageClassItems, &l.StorageClasses),
-		ListOf("list csidrivers", cs.StorageV1().CSIDrivers().List, csiDriverItems, &l.CSIDrivers),
-		ListOf("list horizontalpodautoscalers", cs.AutoscalingV2().HorizontalPodAutoscalers(ns).List, hpaItems, &l.HPAs),
-		ListOf("list poddisruptionbudgets", cs.PolicyV1().PodDisruptionBudgets(ns).List, pdbItems, &l.PDBs),
+		ListOf("list deployments", apps.Deployments(ns).List, Items, &l.Deployments),
+		ListOf("list statefulsets", apps.StatefulSets(ns).List, Items, &l.StatefulSets),
+		ListOf("list daemonsets", apps.DaemonSets(ns).List, Items, &l.DaemonSets),
+		ListOf("list replicasets", apps.ReplicaSets(ns).List, Items, &l.ReplicaSets),
+		ListOf("list jobs", batch.Jobs(ns).List, Items, &l.Jobs),
+		ListOf("list cronjobs", batch.CronJobs(ns).List, Items, &l.CronJobs),
+		ListOf("list persistentvolumeclaims", core.PersistentVolumeClaims(ns).List, Items, &l.PVCs),
+		ListOf("list services", core.Services(ns).List, Items, &l.Services),
+		ListOf("list endpointslices", cs.DiscoveryV1().EndpointSlices(ns).List, Items, &l.EndpointSlices),
+		ListOf("list resourcequotas", core.ResourceQuotas(ns).List, Items, &l.Quotas),
+		ListOf("list storageclasses", cs.StorageV1().StorageClasses().List, Items, &l.StorageClasses),
+		ListOf("list csidrivers", cs.StorageV1().CSIDrivers().List, Items, &l.CSIDrivers),
+		ListOf("list horizontalpodautoscalers", cs.AutoscalingV2().HorizontalPodAutoscalers(ns).List, Items, &l.HPAs),
+		ListOf("list poddisruptionbudgets", cs.PolicyV1().PodDisruptionBudgets(ns).List, Items, &l.PDBs),
 	}
 	if ns != "" && ns != "kube-system" {
-		kinds = append(kinds, ListOf("list kube-system daemonsets", apps.DaemonSets("kube-system").List, daemonSetItems, &l.SystemDaemonSets))
+		kinds = append(kinds, ListOf("list kube-system daemonsets", apps.DaemonSets("kube-system").List, Items, &l.SystemDaemonSets))
 	}
 	return kinds
 }
@@ -159,11 +159,11 @@ func (l *Listed) podKind(cs kubernetes.Interface) Kind {
 	if l.Everything {
 		sel = ""
 	}
-	all := listOf("list pods", bulkPageSize, sel, cs.CoreV1().Pods("").List, podItems, &l.Pods)
+	all := listOf("list pods", bulkPageSize, sel, cs.CoreV1().Pods("").List, Items, &l.Pods)
 	if l.Namespace == "" {
 		return all
 	}
-	one := listOf("list pods", bulkPageSize, sel, cs.CoreV1().Pods(l.Namespace).List, podItems, &l.Pods)
+	one := listOf("list pods", bulkPageSize, sel, cs.CoreV1().Pods(l.Namespace).List, Items, &l.Pods)
 	return Kind{what: all.what, read: func(ctx context.Context) (func(), error) {
 		keep, err := all.read(ctx)
 		if err == nil || !apierrors.IsForbidden(err) {
@@ -178,25 +178,3 @@ func (l *Listed) podKind(cs kubernetes.Interface) Kind {
 		}, nil
 	}}
 }
-
-// The items of each list the facts read: nodeItems returns the nodes of a
-// page, podItems its pods, and so on.
-func csiDriverItems(l *storagev1.CSIDriverList) []storagev1.CSIDriver                 { return l.Items }
-func cronJobItems(l *batchv1.CronJobList) []batchv1.CronJob                           { return l.Items }
-func daemonSetItems(l *appsv1.DaemonSetList) []appsv1.DaemonSet                       { return l.Items }
-func deploymentItems(l *appsv1.DeploymentList) []appsv1.Deployment                    { return l.Items }
-func endpointSliceItems(l *discoveryv1.EndpointSliceList) []discoveryv1.EndpointSlice { return l.Items }
-func eventItems(l *corev1.EventList) []corev1.Event                                   { return l.Items }
-func hpaItems(l *autoscalingv2.HorizontalPodAutoscalerList) []autoscalingv2.HorizontalPodAutoscaler {
-	return l.Items
-}
-func jobItems(l *batchv1.JobList) []batchv1.Job                                   { return l.Items }
-func nodeItems(l *corev1.NodeList) []corev1.Node                                  { return l.Items }
-func pvcItems(l *corev1.PersistentVolumeClaimList) []corev1.PersistentVolumeClaim { return l.Items }
-func pdbItems(l *policyv1.PodDisruptionBudgetList) []policyv1.PodDisruptionBudget { return l.Items }
-func podItems(l *corev1.PodList) []corev1.Pod                                     { return l.Items }
-func replicaSetItems(l *appsv1.ReplicaSetList) []appsv1.ReplicaSet                { return l.Items }
-func resourceQuotaItems(l *corev1.ResourceQuotaList) []corev1.ResourceQuota       { return l.Items }
-func serviceItems(l *corev1.ServiceList) []corev1.Service                         { return l.Items }
-func statefulSetItems(l *appsv1.StatefulSetList) []appsv1.StatefulSet             { return l.Items }
-func storageClassItems(l *storagev1.StorageClassList) []storagev1.StorageClass    { return l.Items }
