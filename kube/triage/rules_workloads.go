@@ -38,22 +38,12 @@ func (x *index) workloadRules(pods []*draft) []*draft {
 	for i := range x.f.StatefulSets {
 		s := &x.f.StatefulSets[i]
 		ref := ObjectRef{Kind: "StatefulSet", Namespace: s.Namespace, Name: s.Name}
-		if d := x.failedCreate(ref, ""); d != nil {
-			out = append(out, d)
-			explained[ref] = true
-		} else if !explained[ref] && s.Status.AvailableReplicas < replicas(s.Spec.Replicas) {
-			out = append(out, x.short(ref, int(s.Status.AvailableReplicas), int(replicas(s.Spec.Replicas))))
-		}
+		out = x.failedOrShort(out, explained, ref, s.Status.AvailableReplicas, replicas(s.Spec.Replicas))
 	}
 	for i := range x.f.DaemonSets {
 		s := &x.f.DaemonSets[i]
 		ref := ObjectRef{Kind: "DaemonSet", Namespace: s.Namespace, Name: s.Name}
-		if d := x.failedCreate(ref, ""); d != nil {
-			out = append(out, d)
-			explained[ref] = true
-		} else if !explained[ref] && s.Status.NumberAvailable < s.Status.DesiredNumberScheduled {
-			out = append(out, x.short(ref, int(s.Status.NumberAvailable), int(s.Status.DesiredNumberScheduled)))
-		}
+		out = x.failedOrShort(out, explained, ref, s.Status.NumberAvailable, s.Status.DesiredNumberScheduled)
 	}
 	for i := range x.f.Deployments {
 		dep := &x.f.Deployments[i]
@@ -63,6 +53,20 @@ func (x *index) workloadRules(pods []*draft) []*draft {
 		} else if !explained[ref] && dep.Status.AvailableReplicas < replicas(dep.Spec.Replicas) && dep.DeletionTimestamp == nil {
 			out = append(out, x.short(ref, int(dep.Status.AvailableReplicas), int(replicas(dep.Spec.Replicas))))
 		}
+	}
+	return out
+}
+
+// failedOrShort appends to out the failed-create finding of the controller
+// ref, which then counts as explained, or else its short-of-replicas finding
+// when it has fewer available than desired and nothing explains it.
+func (x *index) failedOrShort(out []*draft, explained map[ObjectRef]bool, ref ObjectRef, available, desired int32) []*draft {
+	if d := x.failedCreate(ref, ""); d != nil {
+		explained[ref] = true
+		return append(out, d)
+	}
+	if !explained[ref] && available < desired {
+		return append(out, x.short(ref, int(available), int(desired)))
 	}
 	return out
 }
