@@ -61,11 +61,7 @@ escapes. --format json prints the request as JSON.`,
 			if format != "text" && format != "json" {
 				return fmt.Errorf("unknown format %q: use text or json", format)
 			}
-			root, err := session.StateDir()
-			if err != nil {
-				return err
-			}
-			dir, err := session.FindDir(root, args[0])
+			dir, err := savedSessionDir(args[0])
 			if err != nil {
 				return err
 			}
@@ -78,6 +74,16 @@ escapes. --format json prints the request as JSON.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
+}
+
+// savedSessionDir returns the directory of the saved session ref names: an
+// id or "last".
+func savedSessionDir(ref string) (string, error) {
+	root, err := session.StateDir()
+	if err != nil {
+		return "", err
+	}
+	return session.FindDir(root, ref)
 }
 
 // printRequest writes req for a reader (text) or a program (json); either
@@ -119,11 +125,7 @@ the one before it) and the sha256 of every saved command output. The exit
 status is 0 when the record is intact and 1 otherwise.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			root, err := session.StateDir()
-			if err != nil {
-				return err
-			}
-			dir, err := session.FindDir(root, args[0])
+			dir, err := savedSessionDir(args[0])
 			if err != nil {
 				return err
 			}
