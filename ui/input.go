@@ -19,9 +19,7 @@ type inputKeyMap struct {
 
 // newInputKeyMap returns the editing keys of the text input.
 func newInputKeyMap() inputKeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := binding
 	return inputKeyMap{
 		Left:          b("←", "left", "left", "ctrl+b"),
 		Right:         b("→", "right", "right", "ctrl+f"),

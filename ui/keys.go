@@ -8,10 +8,10 @@ import "github.com/charmbracelet/bubbles/key"
 // own when they open. The space bar is bound to nothing: a stray space must
 // never act.
 type keyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Search, Focus, Cancel, Export, Quit     key.Binding
-	Help, Submit, Open, Copy, Allowed       key.Binding
-	Close                                   key.Binding // the help screen
+	scrollKeyMap
+	Search, Focus, Cancel, Export, Quit key.Binding
+	Help, Submit, Open, Copy, Allowed   key.Binding
+	Close                               key.Binding // the help screen
 	// Request shows the last model request, as sent.
 	Request key.Binding
 
@@ -25,6 +25,30 @@ type keyMap struct {
 	Input inputKeyMap
 }
 
+// scrollKeyMap is the keys that move through a long text: the transcript
+// and the pager each have them.
+type scrollKeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+}
+
+// newScrollKeyMap returns the scrolling keys.
+func newScrollKeyMap() scrollKeyMap {
+	b := binding
+	return scrollKeyMap{
+		Up:       b("k/↑", "up", "k", "up"),
+		Down:     b("j/↓", "down", "j", "down"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+u"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+d"),
+		Top:      b("g", "top", "g", "home"),
+		Bottom:   b("G", "bottom", "G", "end"),
+	}
+}
+
+// scrollBindings lists the scrolling keys for a help screen.
+func (k scrollKeyMap) scrollBindings() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
 // binding returns a key binding on keys with its help text.
 func binding(help, desc string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
@@ -34,12 +58,7 @@ func binding(help, desc string, keys ...string) key.Binding {
 func newKeyMap() keyMap {
 	b := binding
 	return keyMap{
-		Up:           b("k/↑", "up", "k", "up"),
-		Down:         b("j/↓", "down", "j", "down"),
-		PageUp:       b("pgup", "page up", "pgup", "ctrl+u"),
-		PageDown:     b("pgdn", "page down", "pgdown", "ctrl+d"),
-		Top:          b("g", "top", "g", "home"),
-		Bottom:       b("G", "bottom", "G", "end"),
+		scrollKeyMap: newScrollKeyMap(),
 		Search:       b("/", "search", "/"),
 		Focus:        b("tab", "focus", "tab", "shift+tab"),
 		Cancel:       b("esc", "cancel", "esc"),
@@ -71,7 +90,7 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp is the `?` screen: every key, grouped.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Search},
+		append(k.scrollBindings(), k.Search),
 		append(k.Card.decisions(), k.Open, k.Allowed, k.Request),
 		{k.Focus, k.Submit, k.Cancel, k.Export, k.Help, k.Quit},
 	}

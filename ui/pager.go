@@ -12,9 +12,9 @@ import (
 
 // pagerKeyMap is the keys of the full-screen pager and of its search box.
 type pagerKeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Search, Next, Prev, Close               key.Binding
-	Find, Back                              key.Binding // in the search box
+	scrollKeyMap
+	Search, Next, Prev, Close key.Binding
+	Find, Back                key.Binding // in the search box
 
 	// These only label the help bar.
 	Scroll, Match key.Binding
@@ -24,20 +24,15 @@ type pagerKeyMap struct {
 func newPagerKeyMap() pagerKeyMap {
 	b := binding
 	return pagerKeyMap{
-		Up:       b("k/↑", "up", "k", "up"),
-		Down:     b("j/↓", "down", "j", "down"),
-		PageUp:   b("pgup", "page up", "pgup", "ctrl+u"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+d"),
-		Top:      b("g", "top", "g", "home"),
-		Bottom:   b("G", "bottom", "G", "end"),
-		Search:   b("/", "search", "/"),
-		Next:     b("n", "next match", "n"),
-		Prev:     b("N", "previous match", "N"),
-		Close:    b("esc/q", "close", "esc", "q"),
-		Find:     b("enter", "find", "enter"),
-		Back:     b("esc", "back", "esc"),
-		Scroll:   b("j/k pgup/pgdn g/G", "scroll", "j"),
-		Match:    b("n/N", "next/previous match", "n"),
+		scrollKeyMap: newScrollKeyMap(),
+		Search:       b("/", "search", "/"),
+		Next:         b("n", "next match", "n"),
+		Prev:         b("N", "previous match", "N"),
+		Close:        b("esc/q", "close", "esc", "q"),
+		Find:         b("enter", "find", "enter"),
+		Back:         b("esc", "back", "esc"),
+		Scroll:       b("j/k pgup/pgdn g/G", "scroll", "j"),
+		Match:        b("n/N", "next/previous match", "n"),
 	}
 }
 
@@ -48,7 +43,7 @@ func (k pagerKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp lists every key of the pager.
 func (k pagerKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Search, k.Next, k.Prev, k.Close}}
+	return [][]key.Binding{k.scrollBindings(), {k.Search, k.Next, k.Prev, k.Close}}
 }
 
 // pager shows one full output, wrapped to the screen, with a search of its own.
