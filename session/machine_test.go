@@ -26,7 +26,10 @@ func TestLoop(t *testing.T) {
 		want     []Status
 		wantRuns []string
 		wantLast StepKind
-		check    func(t *testing.T, s *Session, reqs []llm.Request)
+		// answer is in the last message of the last request: the tool
+		// answer the model read last.
+		answer string
+		check  func(t *testing.T, s *Session, reqs []llm.Request)
 	}{{
 		name: "approve",
 		script: []llm.Reply{
@@ -36,13 +39,7 @@ func TestLoop(t *testing.T) {
 		answers:  []Answer{{Decision: Approved}},
 		want:     []Status{Ran},
 		wantRuns: []string{"kubectl describe pod nginx-with-10gi-7d9f8b6c5-84s9k --namespace=shop"},
-		check: func(t *testing.T, s *Session, reqs []llm.Request) {
-			last := reqs[len(reqs)-1].Messages
-			tool := last[len(last)-1]
-			if tool.Role != llm.Tool || !strings.Contains(tool.Content, "output of kubectl describe pod") {
-				t.Errorf("last message = %+v, want the tool result", tool)
-			}
-		},
+		answer:   "output of kubectl describe pod",
 	}, {
 		name: "deny with a reason",
 		script: []llm.Reply{
@@ -51,12 +48,7 @@ func TestLoop(t *testing.T) {
 		},
 		answers: []Answer{{Decision: Denied, Text: "stay in namespace shop"}},
 		want:    []Status{DeniedCall},
-		check: func(t *testing.T, s *Session, reqs []llm.Request) {
-			last := reqs[1].Messages
-			if c := last[len(last)-1].Content; !strings.Contains(c, "stay in namespace shop") {
-				t.Errorf("tool answer %q lacks the deny reason", c)
-			}
-		},
+		answer:  "stay in namespace shop",
 	}, {
 		name: "edit",
 		script: []llm.Reply{
@@ -66,12 +58,7 @@ func TestLoop(t *testing.T) {
 		answers:  []Answer{{Decision: Edited, Text: "get pods -n shop"}},
 		want:     []Status{Ran},
 		wantRuns: []string{"kubectl get pods --namespace=shop"},
-		check: func(t *testing.T, s *Session, reqs []llm.Request) {
-			last := reqs[1].Messages
-			if c := last[len(last)-1].Content; !strings.Contains(c, "edited the command to: kubectl get pods --namespace=shop") {
-				t.Errorf("tool answer %q does not say the command was edited", c)
-			}
-		},
+		answer:   "edited the command to: kubectl get pods --namespace=shop",
 	}, {
 		name: "interject",
 		script: []llm.Reply{
@@ -158,12 +145,7 @@ func TestLoop(t *testing.T) {
 		answers:  []Answer{{Decision: Approved}},
 		want:     []Status{Ran, Duplicate},
 		wantRuns: []string{"kubectl get nodes"},
-		check: func(t *testing.T, s *Session, reqs []llm.Request) {
-			m := reqs[2].Messages
-			if c := m[len(m)-1].Content; !strings.Contains(c, "already ran at 12:03:") {
-				t.Errorf("duplicate answer %q", c)
-			}
-		},
+		answer:   "already ran at 12:03:",
 	}, {
 		name: "duplicate in one reply",
 		script: []llm.Reply{
@@ -243,6 +225,12 @@ func TestLoop(t *testing.T) {
 			}
 			if got := s.Next().Kind; got != tt.wantLast {
 				t.Errorf("final step %v, want %v", got, tt.wantLast)
+			}
+			if reqs := model.Requests(); tt.answer != "" && len(reqs) > 0 {
+				last := reqs[len(reqs)-1].Messages
+				if m := last[len(last)-1]; m.Role != llm.Tool || !strings.Contains(m.Content, tt.answer) {
+					t.Errorf("last message = %+v, want a tool answer with %q", m, tt.answer)
+				}
 			}
 			if tt.check != nil {
 				tt.check(t, s, model.Requests())

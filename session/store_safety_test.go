@@ -73,13 +73,7 @@ func TestUnsafeStorageIsRefused(t *testing.T) {
 			}},
 		{name: "resume: journal is a symlink", resume: true, want: []string{"journal"},
 			setup: func(t *testing.T, base string) (string, string) {
-				root := filepath.Join(base, "sessions")
-				dir := filepath.Join(root, "s1")
-				s, err := New(dir, Meta{Model: "offline"}, Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				s.Close()
+				_, dir := closedSession(t, base)
 				target := filepath.Join(base, "victim")
 				os.Rename(filepath.Join(dir, JournalFile), target)
 				os.Symlink(target, filepath.Join(dir, JournalFile))
@@ -87,25 +81,13 @@ func TestUnsafeStorageIsRefused(t *testing.T) {
 			}},
 		{name: "resume: sessions directory opened to others", resume: true, want: []string{"writable by other users", "chmod 700 "},
 			setup: func(t *testing.T, base string) (string, string) {
-				root := filepath.Join(base, "sessions")
-				dir := filepath.Join(root, "s1")
-				s, err := New(dir, Meta{Model: "offline"}, Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				s.Close()
+				root, dir := closedSession(t, base)
 				os.Chmod(root, 0o757)
 				return dir, ""
 			}},
 		{name: "resume: session directory replaced by a symlink", resume: true, want: []string{"the session directory", "symbolic link"},
 			setup: func(t *testing.T, base string) (string, string) {
-				root := filepath.Join(base, "sessions")
-				dir := filepath.Join(root, "s1")
-				s, err := New(dir, Meta{Model: "offline"}, Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				s.Close()
+				_, dir := closedSession(t, base)
 				moved := filepath.Join(base, "moved")
 				os.Rename(dir, moved)
 				os.Symlink(moved, dir)
@@ -151,6 +133,20 @@ func TestUnsafeStorageIsRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closedSession starts and closes session s1 in base/sessions; it returns
+// the sessions directory and the session's.
+func closedSession(t *testing.T, base string) (root, dir string) {
+	t.Helper()
+	root = filepath.Join(base, "sessions")
+	dir = filepath.Join(root, "s1")
+	s, err := New(dir, Meta{Model: "offline"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	return root, dir
 }
 
 // TestListRefusesUnsafeSessionsDirectory: listing, finding, exporting and
