@@ -88,6 +88,25 @@ const (
 // String returns the status's name.
 func (s Status) String() string { return string(s) }
 
+// defaultSummary is the one-line summary of a result whose runner gave
+// none: the status, and the reason after a colon when there is one.
+func defaultSummary(st Status, reason string) string {
+	if reason == "" {
+		return string(st)
+	}
+	return string(st) + ": " + reason
+}
+
+// Detail returns what a result event says beyond its Status, read from its
+// typed fields: the runner's own summary when it gave one, else the reason
+// (a refusal's, a denial's, a failure's); "" when there is neither.
+func (e Event) Detail() string {
+	if e.Summary != "" && e.Summary != defaultSummary(e.Status, e.Reason) {
+		return e.Summary
+	}
+	return e.Reason
+}
+
 // Event is one journal line. Seq, Time, Kind, Prev and Hash are set on
 // every event; the other fields are used according to Kind, and the comment
 // on each Kind constant lists exactly the fields that kind sets (a field not

@@ -213,10 +213,7 @@ func (s *Session) answer(c *call, e Event) error {
 		e.Command = c.prop.Command
 	}
 	if e.Summary == "" {
-		e.Summary = string(e.Status)
-		if e.Reason != "" {
-			e.Summary += ": " + e.Reason
-		}
+		e.Summary = defaultSummary(e.Status, e.Reason)
 	}
 	return s.record(e)
 }

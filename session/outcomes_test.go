@@ -81,3 +81,23 @@ func TestOutcomeWhileRecording(t *testing.T) {
 		t.Errorf("Outcome(c19) = %+v, %v", o, ok)
 	}
 }
+
+// TestEventDetail checks what a result says beyond its status, from its
+// typed fields, for the summaries the session writes and a runner's own.
+func TestEventDetail(t *testing.T) {
+	for _, tt := range []struct {
+		e    Event
+		want string
+	}{
+		{Event{Status: Ran, Summary: "3 lines"}, "3 lines"},
+		{Event{Status: DeniedCall, Reason: "only shop", Summary: defaultSummary(DeniedCall, "only shop")}, "only shop"},
+		{Event{Status: Failed, Reason: "forbidden", Summary: defaultSummary(Failed, "forbidden")}, "forbidden"},
+		{Event{Status: Failed, Reason: "forbidden", Summary: "0 lines"}, "0 lines"},
+		{Event{Status: Interrupted, Summary: defaultSummary(Interrupted, "")}, ""},
+		{Event{Status: Refused, Reason: "not a kubectl command"}, "not a kubectl command"},
+	} {
+		if got := tt.e.Detail(); got != tt.want {
+			t.Errorf("Detail of %+v = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}

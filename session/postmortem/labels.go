@@ -72,15 +72,9 @@ func (l labels) approved(e session.Event) string {
 }
 
 func (l labels) result(e session.Event) string {
-	st := string(e.Status)
-	what := l.word(st)
-	switch {
-	case strings.HasPrefix(e.Summary, st+": "):
-		what = l.text("postmortem.statusLine", l.word(st), strings.TrimPrefix(e.Summary, st+": "))
-	case e.Summary != "" && e.Summary != st:
-		what = l.text("postmortem.statusLine", l.word(st), e.Summary)
-	case e.Reason != "":
-		what = l.text("postmortem.statusLine", l.word(st), e.Reason)
+	what := l.word(string(e.Status))
+	if d := e.Detail(); d != "" {
+		what = l.text("postmortem.statusLine", what, d)
 	}
 	return l.text("postmortem.result", what)
 }
