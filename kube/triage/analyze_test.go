@@ -48,6 +48,10 @@ func ownedPod(name string, phase corev1.PodPhase, nodeName string, mutate ...fun
 	return pod("shop", "web-5d8f7c9b6a-"+name, "web-5d8f7c9b6a", nodeName, phase, "1Gi", mutate...)
 }
 
+// taintAndSelector is the scheduler's message when one node has a taint the
+// pod does not tolerate and two do not match its node selector.
+const taintAndSelector = "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: ..."
+
 func TestAnalyze(t *testing.T) {
 	quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "pods"},
 		Status: corev1.ResourceQuotaStatus{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("1")},
@@ -92,11 +96,11 @@ func TestAnalyze(t *testing.T) {
 			rule: "scheduling/insufficient-cpu", object: "Pod shop/web-5d8f7c9b6a-a", urgency: Critical,
 			evidence: []string{"events expire", "node node-1: cpu allocatable 4, requested 0, free 4 ≥ request 1"}},
 		{name: "taint beats selector mismatch", objs: withDeployment("shop", "web", 1, 0,
-			ownedPod("a", corev1.PodPending, "", unschedulable("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: ..."))),
+			ownedPod("a", corev1.PodPending, "", unschedulable(taintAndSelector))),
 			rule: "scheduling/untolerated-taint", object: "Pod shop/web-5d8f7c9b6a-a", urgency: Critical,
 			evidence: []string{"pod tolerations: <none>"}},
 		{name: "a taint on a node the selector excludes explains nothing", objs: append(withDeployment("shop", "web", 1, 0,
-			ownedPod("a", corev1.PodPending, "", unschedulable("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: ..."),
+			ownedPod("a", corev1.PodPending, "", unschedulable(taintAndSelector),
 				func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disktype": "ssd"} })),
 			node("tainted", true, func(n *corev1.Node) {
 				n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Value: "db", Effect: corev1.TaintEffectNoSchedule}}
@@ -104,7 +108,7 @@ func TestAnalyze(t *testing.T) {
 			rule: "scheduling/node-selector-mismatch", object: "Pod shop/web-5d8f7c9b6a-a", urgency: Critical,
 			evidence: []string{"pod nodeSelector disktype=ssd"}},
 		{name: "a taint on a node the selector matches still comes first", objs: append(withDeployment("shop", "web", 1, 0,
-			ownedPod("a", corev1.PodPending, "", unschedulable("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 2 node(s) didn't match Pod's node affinity/selector. preemption: ..."),
+			ownedPod("a", corev1.PodPending, "", unschedulable(taintAndSelector),
 				func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disktype": "ssd"} })),
 			node("tainted", true, func(n *corev1.Node) {
 				n.Labels["disktype"] = "ssd"
@@ -192,21 +196,7 @@ func TestAnalyze(t *testing.T) {
 			if f.Object.String() != tc.object {
 				t.Errorf("object = %s, want %s", f.Object, tc.object)
 			}
-			if f.Urgency != tc.urgency {
-				t.Errorf("urgency = %s (%s), want %s", f.Urgency, f.UrgencyRule, tc.urgency)
-			}
-			ev := strings.Join(f.Evidence, "\n")
-			for _, want := range tc.evidence {
-				if !strings.Contains(ev, want) {
-					t.Errorf("evidence lacks %q:\n%s", want, ev)
-				}
-			}
-			if !strings.Contains(f.Cause, tc.cause) {
-				t.Errorf("cause %q lacks %q", f.Cause, tc.cause)
-			}
-			if len(f.NextActions) == 0 || len(f.Fixes) == 0 {
-				t.Errorf("no next actions or fixes: %+v", f)
-			}
+			checkFinding(t, f, tc.urgency, tc.cause, tc.evidence)
 			for _, a := range f.NextActions {
 				if !strings.HasPrefix(a, "kubectl get ") && !strings.HasPrefix(a, "kubectl describe ") &&
 					!strings.HasPrefix(a, "kubectl logs ") && !strings.HasPrefix(a, "kubectl rollout status ") {
@@ -214,6 +204,27 @@ func TestAnalyze(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkFinding checks a finding's urgency, that its cause holds cause and its
+// evidence every one of evidence, and that it has next actions and fixes.
+func checkFinding(t *testing.T, f *Finding, urgency Urgency, cause string, evidence []string) {
+	t.Helper()
+	if f.Urgency != urgency {
+		t.Errorf("urgency = %s (%s), want %s", f.Urgency, f.UrgencyRule, urgency)
+	}
+	ev := strings.Join(f.Evidence, "\n")
+	for _, want := range evidence {
+		if !strings.Contains(ev, want) {
+			t.Errorf("evidence lacks %q:\n%s", want, ev)
+		}
+	}
+	if !strings.Contains(f.Cause, cause) {
+		t.Errorf("cause %q lacks %q", f.Cause, cause)
+	}
+	if len(f.NextActions) == 0 || len(f.Fixes) == 0 {
+		t.Errorf("no next actions or fixes: %+v", f)
 	}
 }
 

@@ -185,21 +185,7 @@ func TestIncidentRules(t *testing.T) {
 			if got.Rule != tc.rule || got.Object.String() != tc.object {
 				t.Fatalf("finding = %s %s, want %s %s", got.Rule, got.Object, tc.rule, tc.object)
 			}
-			if got.Urgency != tc.urgency {
-				t.Errorf("urgency = %s (%s), want %s", got.Urgency, got.UrgencyRule, tc.urgency)
-			}
-			ev := strings.Join(got.Evidence, "\n")
-			for _, want := range tc.evidence {
-				if !strings.Contains(ev, want) {
-					t.Errorf("evidence lacks %q:\n%s", want, ev)
-				}
-			}
-			if !strings.Contains(got.Cause, tc.cause) {
-				t.Errorf("cause = %q, want it to contain %q", got.Cause, tc.cause)
-			}
-			if len(got.NextActions) == 0 || len(got.Fixes) == 0 {
-				t.Errorf("no next actions or fixes: %+v", got)
-			}
+			checkFinding(t, &got, tc.urgency, tc.cause, tc.evidence)
 			for _, fix := range got.Fixes {
 				if strings.Contains(fix, "kubectl edit") || strings.Contains(fix, "kubectl patch") {
 					t.Errorf("fix edits an object by hand: %s", fix)
