@@ -73,8 +73,8 @@ func benchObjects() []runtime.Object {
 	}
 	for i := range warnings {
 		p := i % patterns
-		t := benchTemplates[p%len(benchTemplates)]
-		e := warning(t.kind, "bench", pods[i%len(pods)], t.reason, fmt.Sprintf(t.message, pods[i%len(pods)], benchPattern(p)), int32(1+i%7), clock)
+		t := WarningTemplates[p%len(WarningTemplates)]
+		e := warning(t.Kind, "bench", pods[i%len(pods)], t.Reason, fmt.Sprintf(t.Message, pods[i%len(pods)], PatternWord(p)), int32(1+i%7), clock)
 		e.Name = fmt.Sprintf("%s.%d", pods[i%len(pods)], i)
 		objs = append(objs, e)
 	}
@@ -116,8 +116,10 @@ func benchProblem(name, app string, i, nodes int) []runtime.Object {
 	return []runtime.Object{p, warning("Pod", "bench", name, "FailedScheduling", msg, 1, clock)}
 }
 
-// benchTemplates are fill's warning templates (bench_test.go).
-var benchTemplates = []struct{ reason, kind, message string }{
+// WarningTemplates are the warnings both benchmarks fill their clusters with
+// (bench_test.go's fill reads them from package triage_test): the reason, the
+// kind of the object and the message format of pod name and pattern word.
+var WarningTemplates = []struct{ Reason, Kind, Message string }{
 	{"BackOff", "Pod", "Back-off restarting failed container app in pod %s (%s)"},
 	{"Unhealthy", "Pod", "Readiness probe failed: HTTP probe failed with statuscode: 503 (%[2]s)"},
 	{"FailedMount", "Pod", `MountVolume.SetUp failed for volume "config" : configmap "%[2]s" not found`},
@@ -128,7 +130,8 @@ var benchTemplates = []struct{ reason, kind, message string }{
 	{"FailedKillPod", "Pod", "error killing pod %s: %s timed out"},
 }
 
-// benchPattern names warning pattern i with letters only, as bench_test.go does.
-func benchPattern(i int) string {
+// PatternWord names warning pattern i with letters only, so that masking
+// numbers keeps the patterns apart.
+func PatternWord(i int) string {
 	return fmt.Sprintf("component-%c%c", 'a'+i/26, 'a'+i%26)
 }

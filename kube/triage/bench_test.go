@@ -129,7 +129,7 @@ func BenchmarkGatherFindingsPrompt(b *testing.B) {
 				b.Errorf("prompt has %d tokens, budget %d", tokens, triage.PromptBudget)
 			}
 			for i := 0; i < benchPatterns; i++ {
-				if want := patternWord(i); !strings.Contains(prompt, want) {
+				if want := triage.PatternWord(i); !strings.Contains(prompt, want) {
 					b.Errorf("prompt lost warning group %s", want)
 				}
 			}
@@ -201,23 +201,6 @@ func watchHeap() func() uint64 {
 		}
 	}()
 	return func() uint64 { close(stop); <-done; return peak.Load() }
-}
-
-// patternWord names warning pattern i with letters only, so that masking
-// numbers keeps the patterns apart.
-func patternWord(i int) string {
-	return fmt.Sprintf("component-%c%c", 'a'+i/26, 'a'+i%26)
-}
-
-var warningTemplates = []struct{ reason, kind, message string }{
-	{"BackOff", "Pod", "Back-off restarting failed container app in pod %s (%s)"},
-	{"Unhealthy", "Pod", "Readiness probe failed: HTTP probe failed with statuscode: 503 (%[2]s)"},
-	{"FailedMount", "Pod", `MountVolume.SetUp failed for volume "config" : configmap "%[2]s" not found`},
-	{"FailedScheduling", "Pod", "0/50 nodes are available: 50 node(s) didn't match Pod's node affinity/selector (%[2]s)."},
-	{"Failed", "Pod", `Failed to pull image "registry.example.com/%[2]s:v2": not found`},
-	{"FailedCreate", "ReplicaSet", `Error creating: pods "%s" is forbidden: exceeded quota: %s`},
-	{"ProbeWarning", "Pod", "Liveness probe warning: slow response from %[2]s"},
-	{"FailedKillPod", "Pod", "error killing pod %s: %s timed out"},
 }
 
 // fill creates the benchmark cluster as admin: nodes, pods bound to them
@@ -302,9 +285,9 @@ func fill(ctx context.Context, b *testing.B, c *kubetest.Cluster) error {
 		}
 		if i < benchWarnings {
 			p := i % benchPatterns
-			t := warningTemplates[p%len(warningTemplates)]
-			e.Type, e.Reason, e.InvolvedObject.Kind = corev1.EventTypeWarning, t.reason, t.kind
-			e.Message = fmt.Sprintf(t.message, pod, patternWord(p))
+			t := triage.WarningTemplates[p%len(triage.WarningTemplates)]
+			e.Type, e.Reason, e.InvolvedObject.Kind = corev1.EventTypeWarning, t.Reason, t.Kind
+			e.Message = fmt.Sprintf(t.Message, pod, triage.PatternWord(p))
 			e.Count = int32(1 + i%7)
 		} else if i%4 == 1 {
 			e.Reason, e.Message = "Scheduled", fmt.Sprintf("Successfully assigned %s/%s to %s", ns, pod, nodeNames[i%benchNodes])
