@@ -374,21 +374,20 @@ func TestFocusTab(t *testing.T) {
 	if h.m.focus != focusInput {
 		t.Fatal("the input box does not start focused")
 	}
-	h.key("tab")
-	if h.m.focus != focusTranscript {
-		t.Fatal("tab did not move to the transcript")
-	}
-	h.key("tab")
-	if h.m.focus != focusInput {
-		t.Fatal("tab did not move back")
-	}
-	h.key("esc")
-	if h.m.focus != focusTranscript {
-		t.Fatal("esc with nothing running did not leave the input box")
-	}
-	h.key("enter")
-	if h.m.focus != focusInput {
-		t.Fatal("enter in the transcript did not focus the input box")
+	for _, step := range []struct {
+		key  string
+		want focusArea
+		fail string
+	}{
+		{"tab", focusTranscript, "tab did not move to the transcript"},
+		{"tab", focusInput, "tab did not move back"},
+		{"esc", focusTranscript, "esc with nothing running did not leave the input box"},
+		{"enter", focusInput, "enter in the transcript did not focus the input box"},
+	} {
+		h.key(step.key)
+		if h.m.focus != step.want {
+			t.Fatal(step.fail)
+		}
 	}
 }
 
