@@ -24,26 +24,17 @@ var canarySeeds = []uint64{0, 1, 2, 3, 42, 1 << 32, 0xdeadbeef}
 //
 //	go test -run '^$' -fuzz FuzzCanaryObjects -fuzztime 10m ./kube/redact/
 func FuzzCanaryObjects(f *testing.F) {
-	for _, s := range canarySeeds {
-		f.Add(s)
-	}
-	r := redact.New()
-	f.Fuzz(func(t *testing.T, seed uint64) {
-		set := kubetest.GenerateCanaries(seed, kubetest.CanaryOptions{Namespace: "fuzz"})
-		c := &checker{t: t, set: set}
-		for _, obj := range set.Objects {
+	fuzzCanaries(f, func(c *checker, r *redact.Redactor, seed uint64) {
+		for _, obj := range c.set.Objects {
 			ref := kubetest.Ref(obj)
-			for format, text := range printRedacted(t, r, obj) {
-				c.leaks(fmt.Sprintf("seed %d: %s of %s", seed, format, ref), text)
-				c.kept(fmt.Sprintf("seed %d: %s of %s", seed, format, ref), text, ref)
+			for format, text := range printRedacted(c.t, r, obj) {
+				c.check(fmt.Sprintf("seed %d: %s of %s", seed, format, ref), text, ref)
 			}
 		}
-		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": toAny(set.Objects)}
-		for format, text := range printRedacted(t, r, list) {
-			c.leaks(fmt.Sprintf("seed %d: %s of the List of all objects", seed, format), text)
-			c.kept(fmt.Sprintf("seed %d: %s of the List of all objects", seed, format), text, "")
+		list := map[string]any{"apiVersion": "v1", "kind": "List", "items": toAny(c.set.Objects)}
+		for format, text := range printRedacted(c.t, r, list) {
+			c.check(fmt.Sprintf("seed %d: %s of the List of all objects", seed, format), text, "")
 		}
-		c.done(seed)
 	})
 }
 
@@ -51,14 +42,8 @@ func FuzzCanaryObjects(f *testing.F) {
 // the raw message of each generated event, and the raw event printed as
 // YAML, keep no canary and keep the ordinary backend name.
 func FuzzCanaryEventText(f *testing.F) {
-	for _, s := range canarySeeds {
-		f.Add(s)
-	}
-	r := redact.New()
-	f.Fuzz(func(t *testing.T, seed uint64) {
-		set := kubetest.GenerateCanaries(seed, kubetest.CanaryOptions{Namespace: "fuzz"})
-		c := &checker{t: t, set: set}
-		for _, obj := range set.Objects {
+	fuzzCanaries(f, func(c *checker, r *redact.Redactor, seed uint64) {
+		for _, obj := range c.set.Objects {
 			if obj["kind"] != "Event" {
 				continue
 			}
@@ -66,14 +51,26 @@ func FuzzCanaryEventText(f *testing.F) {
 			msg, _ := obj["message"].(string)
 			y, err := yaml.Marshal(obj)
 			if err != nil {
-				t.Fatal(err)
+				c.t.Fatal(err)
 			}
 			for what, raw := range map[string]string{"message": msg, "raw YAML": string(y)} {
 				text, _ := r.Redact(raw)
-				c.leaks(fmt.Sprintf("seed %d: text layer over the %s of %s", seed, what, ref), text)
-				c.kept(fmt.Sprintf("seed %d: text layer over the %s of %s", seed, what, ref), text, ref)
+				c.check(fmt.Sprintf("seed %d: text layer over the %s of %s", seed, what, ref), text, ref)
 			}
 		}
+	})
+}
+
+// fuzzCanaries seeds f with canarySeeds and, for each seed, runs check over
+// the objects generated from it, then sums up what leaked or was lost.
+func fuzzCanaries(f *testing.F, check func(c *checker, r *redact.Redactor, seed uint64)) {
+	for _, s := range canarySeeds {
+		f.Add(s)
+	}
+	r := redact.New()
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		c := &checker{t: t, set: kubetest.GenerateCanaries(seed, kubetest.CanaryOptions{Namespace: "fuzz"})}
+		check(c, r, seed)
 		c.done(seed)
 	})
 }
@@ -126,6 +123,14 @@ type checker struct {
 
 // maxShown bounds the leaks and losses shown one by one; done sums up the rest.
 const maxShown = 10
+
+// check reports the canaries text leaks and the ordinary values of object
+// (every object's when empty) it lost.
+func (c *checker) check(where, text, object string) {
+	c.t.Helper()
+	c.leaks(where, text)
+	c.kept(where, text, object)
+}
 
 func (c *checker) leaks(where, text string) {
 	c.t.Helper()
