@@ -118,6 +118,17 @@ func decide(tm *term, key string) {
 	tm.keys(key)
 }
 
+// investigate starts the investigation of the seed incident from its first
+// response: it approves the proposed describe pod and answers the describe
+// node that follows with node, "y" or "n".
+func investigate(tm *term, node string) {
+	tm.keys("Enter")
+	tm.waitForCard(30*time.Second, "describe pod")
+	decide(tm, "y")
+	tm.waitForCard(30*time.Second, "describe node")
+	decide(tm, node)
+}
+
 // TestSessionSeedIncident walks the seed incident offline in a real terminal:
 // the report, two proposals (one approved, one denied with a reason), the
 // conclusion, the postmortem export and quitting.
@@ -134,11 +145,7 @@ func TestSessionSeedIncident(t *testing.T) {
 		bin, "--kubeconfig", c.ReadOnlyKubeconfig, "-n", ns, "--offline")
 
 	tm.waitFor(60*time.Second, "nginx-with-10gi", "enter starts the investigation")
-	tm.keys("Enter")
-	tm.waitForCard(30*time.Second, "describe pod")
-	decide(tm, "y")
-	tm.waitForCard(30*time.Second, "describe node")
-	decide(tm, "n")
+	investigate(tm, "n")
 	tm.waitFor(5*time.Second, "reason")
 	tm.text("enough evidence already")
 	tm.keys("Enter")
@@ -233,11 +240,7 @@ func TestDemoWalkthrough(t *testing.T) {
 	state := t.TempDir()
 	tm := startTerm(t, 80, 24, []string{"XDG_STATE_HOME=" + state, "OPENAI_API_KEY=", "KUBECONFIG=/nonexistent"}, bin, "--demo")
 	tm.waitFor(30*time.Second, "snapshot", "enter starts the investigation")
-	tm.keys("Enter")
-	tm.waitForCard(30*time.Second, "describe pod")
-	decide(tm, "y")
-	tm.waitForCard(30*time.Second, "describe node")
-	decide(tm, "y")
+	investigate(tm, "y")
 	tm.waitFor(30*time.Second, "When it is fixed, resolve the session")
 	if !strings.Contains(tm.screen(), "enter send") { // the input box has not the focus
 		tm.keys("Tab")
