@@ -20,6 +20,7 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/llm"
 	"github.com/kuberesponder/kuberesponder/session"
+	"github.com/kuberesponder/kuberesponder/session/mcp/mcptest"
 )
 
 // mcpServer starts the built binary as an MCP server over stdio, pinned to
@@ -47,17 +48,7 @@ func mcpCall(t *testing.T, cs *sdk.ClientSession, tool string, args any) (string
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
-	if err != nil {
-		t.Fatalf("call %s %v: %v", tool, args, err)
-	}
-	var b strings.Builder
-	for _, ct := range res.Content {
-		if tc, ok := ct.(*sdk.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String(), res.IsError, res.StructuredContent
+	return mcptest.Call(ctx, t, cs, tool, args)
 }
 
 // sessionAnswer is what a terminal session's model reads for line: a fresh

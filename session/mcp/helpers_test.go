@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/session"
+	"github.com/kuberesponder/kuberesponder/session/mcp/mcptest"
 )
 
 // fakeRunner answers every action with a fixed output and counts the runs.
@@ -106,17 +106,7 @@ func (f *fixture) connect(t testing.TB) *sdk.ClientSession {
 // its structured content.
 func callTool(t testing.TB, cs *sdk.ClientSession, tool string, args any) (string, bool, any) {
 	t.Helper()
-	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: tool, Arguments: args})
-	if err != nil {
-		t.Fatalf("call %s %v: %v", tool, args, err)
-	}
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := c.(*sdk.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String(), res.IsError, res.StructuredContent
+	return mcptest.Call(context.Background(), t, cs, tool, args)
 }
 
 // kubectlArgs are the kubectl tool's arguments.
