@@ -226,19 +226,7 @@ func compareVerbs(t *testing.T, ctx context.Context, c *kubetest.Cluster, snap *
 	}
 	for _, line := range lines {
 		t.Run(line, func(t *testing.T) {
-			a, err := kube.Parse(line)
-			if err != nil {
-				t.Fatalf("parse: %v", err)
-			}
-			res, err := r.Run(ctx, a)
-			if err != nil {
-				t.Fatalf("snapshot: %v", err)
-			}
-			want, err := c.Kubectl(ctx, c.ReadOnlyKubeconfig, a.Args...)
-			if err != nil {
-				t.Fatalf("kubectl: %v", err)
-			}
-			got := res.Output
+			got, want := snapshotAndKubectl(ctx, t, r, c, line)
 			if strings.HasPrefix(got, "No resources found") && want == "" {
 				return // kubectl prints that line on stderr
 			}
@@ -465,19 +453,8 @@ func TestSnapshotColumns(t *testing.T) {
 		"describe ds agent", "describe job migrate", "describe pvc data", "describe limits defaults", "describe ns " + ns,
 	} {
 		t.Run(line, func(t *testing.T) {
-			a, err := kube.Parse(line + " -n " + ns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := r.Run(ctx, a)
-			if err != nil {
-				t.Fatalf("snapshot: %v", err)
-			}
-			want, err := c.Kubectl(ctx, c.ReadOnlyKubeconfig, a.Args...)
-			if err != nil {
-				t.Fatalf("kubectl: %v", err)
-			}
-			got, want := normalise(res.Output), normalise(want)
+			got, want := snapshotAndKubectl(ctx, t, r, c, line+" -n "+ns)
+			got, want = normalise(got), normalise(want)
 			if strings.HasPrefix(line, "describe") {
 				// describe prints some maps (LimitRange items) in random order
 				got, want = sortedLines(got), sortedLines(want)
@@ -487,6 +464,25 @@ func TestSnapshotColumns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// snapshotAndKubectl runs line on the snapshot and with kubectl on the live
+// cluster; it returns the snapshot's output and kubectl's.
+func snapshotAndKubectl(ctx context.Context, t *testing.T, r *Runner, c *kubetest.Cluster, line string) (got, want string) {
+	t.Helper()
+	a, err := kube.Parse(line)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	res, err := r.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	want, err = c.Kubectl(ctx, c.ReadOnlyKubeconfig, a.Args...)
+	if err != nil {
+		t.Fatalf("kubectl: %v", err)
+	}
+	return res.Output, want
 }
 
 func sortedLines(s string) string {
