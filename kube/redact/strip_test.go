@@ -11,9 +11,7 @@ import (
 var plantedControls = []string{"\x1b", "\x07", "\u009b", "\u009d", "\u202e", "\u2066", "\r", "\x00", "\x7f"}
 
 func TestStrip(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
+	checkClean(t, "Strip", Strip, []stringCase{
 		{"plain", "get pods -n shop\n\tok", "get pods -n shop\n\tok"},
 		{"colour", "get pods \x1b[31mred\x1b[0m", "get pods red"},
 		{"osc 52 clipboard", "a\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07b", "ab"},
@@ -28,19 +26,29 @@ func TestStrip(t *testing.T) {
 		{"invalid utf-8", "a\xffb", "a\uFFFDb"},
 		{"other c0 and del", "a\x00b\x08c\x7fd", "abcd"},
 		{"japanese kept", "ポッド web-1 は保留中です", "ポッド web-1 は保留中です"},
-	}
+	})
+}
+
+// stringCase is one input of a string function and what it must return.
+type stringCase struct{ name, in, want string }
+
+// checkClean checks that f, called name, returns what each case wants, and
+// that what it returns is clean: Strip leaves it as it is (so Strip is
+// idempotent) and no planted control is left in it.
+func checkClean(t *testing.T, name string, f func(string) string, tests []stringCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Strip(tt.in)
+			got := f(tt.in)
 			if got != tt.want {
-				t.Errorf("Strip(%q) = %q, want %q", tt.in, got, tt.want)
+				t.Errorf("%s(%q) = %q, want %q", name, tt.in, got, tt.want)
 			}
 			if again := Strip(got); again != got {
-				t.Errorf("Strip is not idempotent: %q then %q", got, again)
+				t.Errorf("%s(%q) = %q, which Strip changes to %q", name, tt.in, got, again)
 			}
 			for _, c := range plantedControls {
 				if strings.Contains(got, c) {
-					t.Errorf("Strip(%q) = %q still holds %q", tt.in, got, c)
+					t.Errorf("%s(%q) = %q still holds %q", name, tt.in, got, c)
 				}
 			}
 		})
@@ -70,7 +78,7 @@ func TestStripRedactor(t *testing.T) {
 }
 
 func TestVisible(t *testing.T) {
-	tests := []struct{ name, in, want string }{
+	checkClean(t, "Visible", Visible, []stringCase{
 		{"plain", "kubectl get pods\n\tok", "kubectl get pods\n\tok"},
 		{"esc", "a\x1b[31mb", `a\u001b[31mb`},
 		{"bel and cr", "a\a\rb", `a\u0007\u000db`},
@@ -78,18 +86,7 @@ func TestVisible(t *testing.T) {
 		{"bidi", "x\u202ey", `x\u202ey`},
 		{"del", "a\x7fb", `a\u007fb`},
 		{"invalid utf-8", "a\xffb", "a\uFFFDb"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Visible(tt.in)
-			if got != tt.want {
-				t.Errorf("Visible(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			if Strip(got) != got {
-				t.Errorf("Visible(%q) = %q still holds controls", tt.in, got)
-			}
-		})
-	}
+	})
 	// A JSON document stays valid and decodes to the same strings.
 	doc, _ := json.Marshal([]string{"a\u009bb\u202ec\x7f"})
 	var back []string
