@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
@@ -32,12 +29,7 @@ func seedSession(t *testing.T, c *kubetest.Cluster) (*Session, *kube.Executor, t
 	if _, err := c.SeedIncident(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
-	cfg := rest.CopyConfig(c.ReadOnlyConfig)
-	cfg.QPS, cfg.Burst = 50, 100
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := c.ReadOnly(t)
 	facts, err := triage.Gather(ctx, cs, triage.Options{Namespace: ns})
 	if err != nil {
 		t.Fatal(err)

@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 )
@@ -44,12 +41,7 @@ func TestOfflineContainerIncidents(t *testing.T) {
 			if _, err := c.KubeletEvents(ctx, ns, kubetest.ContainerLabel, 1); err != nil {
 				t.Fatal(err)
 			}
-			cfg := rest.CopyConfig(c.ReadOnlyConfig)
-			cfg.QPS, cfg.Burst = 50, 100
-			cs, err := kubernetes.NewForConfig(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cs := c.ReadOnly(t)
 			var report triage.Report
 			for {
 				facts, err := triage.Gather(ctx, cs, triage.Options{Namespace: ns})

@@ -321,6 +321,19 @@ func (c *Cluster) connect() error {
 	return nil
 }
 
+// ReadOnly returns a clientset of the read-only user with the rate limits
+// the product's gather asks for (QPS 50, burst 100).
+func (c *Cluster) ReadOnly(t testing.TB) kubernetes.Interface {
+	t.Helper()
+	cfg := rest.CopyConfig(c.ReadOnlyConfig)
+	cfg.QPS, cfg.Burst = 50, 100
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
 // Stop stops every process of the control plane and removes Dir, unless
 // KUBERESPONDER_E2E_KEEP=1 asks to keep it (its logs/ then tell what happened).
 func (c *Cluster) Stop() error {

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
@@ -20,18 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { kubetest.Main(m) }
-
-// readOnly is a clientset of the read-only user, with the QPS Gather asks for.
-func readOnly(t testing.TB, c *kubetest.Cluster) kubernetes.Interface {
-	t.Helper()
-	cfg := rest.CopyConfig(c.ReadOnlyConfig)
-	cfg.QPS, cfg.Burst = 50, 100
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs
-}
 
 func scenario(t testing.TB, name string) string {
 	t.Helper()
@@ -57,7 +43,7 @@ func TestE2ESeedReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := readOnly(t, c)
+	cs := c.ReadOnly(t)
 	var r triage.Report
 	waitFor(ctx, t, func() bool {
 		f, err := triage.Gather(ctx, cs, triage.Options{Namespace: ns})
@@ -250,7 +236,7 @@ func runCase(t *testing.T, c *kubetest.Cluster, tc e2eCase) {
 			_ = c.Admin.CoreV1().Nodes().Delete(ctx, n, metav1.DeleteOptions{})
 		})
 	}
-	cs := readOnly(t, c)
+	cs := c.ReadOnly(t)
 	opts := triage.Options{Namespace: ns}
 	if tc.later > 0 {
 		opts.Now = func() time.Time { return time.Now().Add(tc.later) }

@@ -150,7 +150,7 @@ func TestE2EMixedCluster(t *testing.T) {
 			}
 		}
 	}
-	cs := readOnly(t, c)
+	cs := c.ReadOnly(t)
 	var last triage.Report
 	counts := map[string]int{}
 	ok := func() bool {
