@@ -227,11 +227,14 @@ func (h *harness) handle(msg tea.Msg) {
 	}
 }
 
-// key types one key (a name like "enter", "ctrl+c" or runes) and settles.
-func (h *harness) key(k string) {
+// key types each of keys (a name like "enter", "ctrl+c" or runes) in turn
+// and settles after each.
+func (h *harness) key(keys ...string) {
 	h.t.Helper()
-	h.send(keyMsg(k))
-	h.settle()
+	for _, k := range keys {
+		h.send(keyMsg(k))
+		h.settle()
+	}
 }
 
 // typeText types text rune by rune into whatever has the focus; typing
@@ -244,6 +247,13 @@ func (h *harness) typeText(s string) {
 		}
 		h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 	}
+}
+
+// submit types text and presses enter.
+func (h *harness) submit(text string) {
+	h.t.Helper()
+	h.typeText(text)
+	h.key("enter")
 }
 
 func keyMsg(k string) tea.KeyMsg {
@@ -336,6 +346,12 @@ func (h *harness) golden(name string) {
 	if got != string(want) {
 		h.t.Errorf("screen differs from %s (go test ./ui -update refreshes it)\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
+}
+
+// firstThen is the seed's first turn, which proposes one command, and then a
+// closing reply of text.
+func firstThen(text string) []llmtest.Turn {
+	return append(seedTurns()[:1], reply(text))
 }
 
 // seedTurns is a conversation like the seed incident's.

@@ -43,12 +43,10 @@ func TestRequestKeyShowsLastRequest(t *testing.T) {
 				reply("done"),
 			},
 			do: func(h *harness) {
-				h.key("enter")
-				h.key("tab")
+				h.key("enter", "tab")
 				h.wait(armDelay)
 				h.key("n")
-				h.typeText("no\a")
-				h.key("enter")
+				h.submit("no\a")
 				h.key("r")
 			}},
 	}

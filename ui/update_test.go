@@ -67,8 +67,7 @@ func TestApproveRunsOnceAndFoldsOutput(t *testing.T) {
 
 func TestNewCardIgnoresKeysFor300ms(t *testing.T) {
 	h := newHarness(t, seedTurns(), seedRunner())
-	h.key("enter")
-	h.key("tab")
+	h.key("enter", "tab")
 	for _, k := range []string{"y", "a", "n", "e"} {
 		h.key(k)
 	}
@@ -101,11 +100,9 @@ func TestInputFocusNeverApproves(t *testing.T) {
 }
 
 func TestInterjectAnswersPendingCall(t *testing.T) {
-	turns := append(seedTurns()[:1], reply("Understood, looking at nodes instead."))
-	h := newHarness(t, turns, seedRunner())
+	h := newHarness(t, firstThen("Understood, looking at nodes instead."), seedRunner())
 	h.key("enter")
-	h.typeText("look at the nodes first")
-	h.key("enter")
+	h.submit("look at the nodes first")
 	want := []string{"start", "report", "phase", "assistant", "proposal", "decision:interjected", "result:interjected", "operator", "assistant"}
 	if got := h.kinds(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("journal %v, want %v", got, want)
@@ -151,8 +148,7 @@ func TestAlwaysAllowListAndRevoke(t *testing.T) {
 		t.Fatal("esc did not close the list")
 	}
 	h.key("tab")
-	h.typeText(":allowed")
-	h.key("enter")
+	h.submit(":allowed")
 	if h.m.allowed == nil {
 		t.Fatal(":allowed did not open the list")
 	}
@@ -166,10 +162,8 @@ func TestAlwaysAllowedRunsTheSameCommandAgain(t *testing.T) {
 		reply("Done."),
 	}
 	h := atCard(t, turns, seedRunner())
-	h.key("a")
-	h.key("tab")
-	h.typeText("check the pods again")
-	h.key("enter")
+	h.key("a", "tab")
+	h.submit("check the pods again")
 	if h.runner.count() != 2 || h.m.card != nil {
 		t.Fatalf("runner ran %d, card %v; want the same command to run without asking", h.runner.count(), h.m.card != nil)
 	}
@@ -192,12 +186,10 @@ func TestSensitiveCannotBeAlwaysAllowed(t *testing.T) {
 }
 
 func TestDenyWithReason(t *testing.T) {
-	turns := append(seedTurns()[:1], reply("All right."))
-	h := atCard(t, turns, seedRunner())
+	h := atCard(t, firstThen("All right."), seedRunner())
 	h.key("n")
 	h.mustSee("deny:", "enter denies")
-	h.typeText("too broad, name the pod")
-	h.key("enter")
+	h.submit("too broad, name the pod")
 	r := h.lastEvent(session.KindResult)
 	if r.Status != session.DeniedCall || r.Reason != "too broad, name the pod" {
 		t.Fatalf("result %+v", r)
@@ -209,8 +201,7 @@ func TestDenyWithReason(t *testing.T) {
 }
 
 func TestDenyWithoutReasonAndEscBack(t *testing.T) {
-	turns := append(seedTurns()[:1], reply("All right."))
-	h := atCard(t, turns, seedRunner())
+	h := atCard(t, firstThen("All right."), seedRunner())
 	h.key("n")
 	h.typeText("oops")
 	h.key("esc")
@@ -220,30 +211,26 @@ func TestDenyWithoutReasonAndEscBack(t *testing.T) {
 	if got := h.kinds(); got[len(got)-1] != "proposal" {
 		t.Fatalf("esc decided: %v", got)
 	}
-	h.key("n")
-	h.key("enter")
+	h.key("n", "enter")
 	if r := h.lastEvent(session.KindResult); r.Status != session.DeniedCall || r.Reason != "" {
 		t.Fatalf("result %+v", r)
 	}
 }
 
 func TestEditReclassifiesAndRuns(t *testing.T) {
-	turns := append(seedTurns()[:1], reply("Thanks."))
-	h := atCard(t, turns, seedRunner())
+	h := atCard(t, firstThen("Thanks."), seedRunner())
 	h.key("e")
 	if v := h.m.card.input.Value(); v != "kubectl get pods --namespace=shop" {
 		t.Fatalf("editor holds %q", v)
 	}
 	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
-	h.typeText("delete pod web-1 -n shop")
-	h.key("enter")
+	h.submit("delete pod web-1 -n shop")
 	h.mustSee("would change the cluster")
 	if h.m.card.mode != cardEdit || h.runner.count() != 0 {
 		t.Fatal("a mutating edit left the editor or ran")
 	}
 	h.send(tea.KeyMsg{Type: tea.KeyCtrlU})
-	h.typeText("get pods -n shop -o wide")
-	h.key("enter")
+	h.submit("get pods -n shop -o wide")
 	if d := h.lastEvent(session.KindDecision); d.Decision != session.Edited || !strings.Contains(d.Command, "--output=wide") {
 		t.Fatalf("decision %+v", d)
 	}
@@ -264,8 +251,7 @@ func TestMutatingShownAsFixWithCopy(t *testing.T) {
 	if h.m.card != nil || h.runner.count() != 0 {
 		t.Fatal("a mutating proposal asked to run or ran")
 	}
-	h.key("tab")
-	h.key("c")
+	h.key("tab", "c")
 	fix := h.lastEvent(session.KindFix).Command
 	if want := base64.StdEncoding.EncodeToString([]byte(fix)); !strings.Contains(h.out.String(), "\x1b]52;c;"+want) {
 		t.Fatalf("no OSC 52 copy of %q in %q", fix, h.out.String())
@@ -292,7 +278,7 @@ func TestEscCancelsModelCall(t *testing.T) {
 func TestEscCancelsAction(t *testing.T) {
 	r := seedRunner()
 	r.block = true
-	h := atCard(t, append(seedTurns()[:1], reply("It was cancelled.")), r)
+	h := atCard(t, firstThen("It was cancelled."), r)
 	h.send(keyMsg("y")) // the action blocks until cancelled: nothing to settle
 	h.mustSee("running kubectl get pods --namespace=shop")
 	h.key("esc")
@@ -322,8 +308,7 @@ func TestModelErrorThenRetry(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 200, Height: 40})
 	h.key("enter")
 	h.mustSee("✗ The model call failed: model endpoint "+h.srv.URL()+": ", "upstream unavailable")
-	h.typeText(":retry")
-	h.key("enter")
+	h.submit(":retry")
 	h.mustSee("Back again.")
 }
 
@@ -334,8 +319,7 @@ func TestCtrlCTwiceQuits(t *testing.T) {
 		t.Fatal("one ctrl+c quit")
 	}
 	h.mustSee("Press ctrl+c again to quit")
-	h.key("j")
-	h.key("ctrl+c")
+	h.key("j", "ctrl+c")
 	if h.quit {
 		t.Fatal("ctrl+c, j, ctrl+c quit")
 	}
@@ -393,11 +377,9 @@ func TestFocusTab(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	h := newHarness(t, seedTurns(), seedRunner())
-	h.typeText(":resolve")
-	h.key("enter")
+	h.submit(":resolve")
 	h.mustSee("Say what the root cause was")
-	h.typeText(":resolve memory requests larger than any node")
-	h.key("enter")
+	h.submit(":resolve memory requests larger than any node")
 	if h.s.Phase() != session.PhaseResolved {
 		t.Fatalf("phase %s", h.s.Phase())
 	}
@@ -409,7 +391,7 @@ type panicRunner struct{}
 func (panicRunner) Run(context.Context, kube.Action) (kube.Result, error) { panic("nil map") }
 
 func TestFaultsBecomeLines(t *testing.T) {
-	h := atCard(t, append(seedTurns()[:1], reply("The command failed.")), nil, func(c *Config) { c.Runner = panicRunner{} })
+	h := atCard(t, firstThen("The command failed."), nil, func(c *Config) { c.Runner = panicRunner{} })
 	h.key("y")
 	if r := h.lastEvent(session.KindResult); r.Status != session.Failed || !strings.Contains(r.Reason, "internal error: nil map") {
 		t.Fatalf("result %+v", r)
@@ -432,8 +414,7 @@ func TestTypingDuringModelCallSupersedesIt(t *testing.T) {
 	h := newHarness(t, turns, seedRunner())
 	h.send(keyMsg("enter"))
 	h.untilSee("Thinking")
-	h.typeText("check the nodes first")
-	h.key("enter")
+	h.submit("check the nodes first")
 	h.mustSee("you › check the nodes first", "Looking at the nodes.")
 	want := []string{"start", "report", "phase", "operator", "assistant"}
 	if got := h.kinds(); !reflect.DeepEqual(got, want) {

@@ -52,8 +52,7 @@ func TestClusterEscapesNeverReachTheScreen(t *testing.T) {
 		reply("Done \x1b]52;c;AAAA\x07."),
 	}
 	h := atCard(t, turns, r)
-	h.key("y")
-	h.key("o")
+	h.key("y", "o")
 	for _, v := range []string{h.view(), func() string { h.key("esc"); return h.view() }()} {
 		if strings.ContainsAny(v, "\x1b\x07\u202e\u009b") {
 			t.Fatalf("an escape sequence reached the screen: %q", v)
@@ -111,8 +110,7 @@ func TestScrollKeys(t *testing.T) {
 	if h.lineAt() != 0 {
 		t.Fatalf("g: line %d", h.lineAt())
 	}
-	h.key("j")
-	h.key("pgdown")
+	h.key("j", "pgdown")
 	if want := 1 + th - 1; h.lineAt() != want {
 		t.Fatalf("j pgdn: line %d, want %d", h.lineAt(), want)
 	}
@@ -126,8 +124,7 @@ func TestScrollKeys(t *testing.T) {
 	if !h.m.follow {
 		t.Fatal("scrolling down to the bottom did not follow again")
 	}
-	h.key("g")
-	h.key("G")
+	h.key("g", "G")
 	if !h.m.follow {
 		t.Fatal("G did not follow the bottom")
 	}
@@ -140,19 +137,15 @@ func TestScrollKeys(t *testing.T) {
 
 func TestSearch(t *testing.T) {
 	h := atCard(t, seedTurns(), seedRunner())
-	h.key("y")
-	h.key("g")
-	h.key("/")
-	h.typeText("Scheduling")
-	h.key("enter")
+	h.key("y", "g", "/")
+	h.submit("Scheduling")
 	s := h.m.search
 	if s == nil || len(s.hits) == 0 || s.at.item < 0 {
 		t.Fatalf("no match: %+v", s)
 	}
 	first := s.at
 	h.mustSee("1/")
-	h.key("ctrl+n")
-	h.key("ctrl+p")
+	h.key("ctrl+n", "ctrl+p")
 	if s.at != first {
 		t.Fatalf("ctrl+n ctrl+p moved from %v to %v", first, s.at)
 	}
@@ -161,8 +154,7 @@ func TestSearch(t *testing.T) {
 		t.Fatal("esc did not close the search")
 	}
 	h.key("/")
-	h.typeText("no such text anywhere")
-	h.key("enter")
+	h.submit("no such text anywhere")
 	h.mustSee("no match")
 }
 
@@ -175,23 +167,19 @@ func TestOpenOutputPager(t *testing.T) {
 	h := atCard(t, seedTurns(), r)
 	h.key("o")
 	h.mustSee("There is no command output to open yet.")
-	h.key("y")
-	h.key("o")
+	h.key("y", "o")
 	if h.m.pager == nil {
 		t.Fatalf("o did not open the output:\n%s", h.view())
 	}
 	h.mustSee("kubectl get pods --namespace=shop", "1–22 of 66 lines", "web-2")
 	h.key("G")
 	h.mustSee("extra-pod-59", "45–66 of 66")
-	h.key("g")
-	h.key("/")
-	h.typeText("extra-pod-30")
-	h.key("enter")
+	h.key("g", "/")
+	h.submit("extra-pod-30")
 	if h.m.pager.match < 0 || !strings.Contains(h.m.pager.lines[h.m.pager.match], "extra-pod-30") {
 		t.Fatalf("pager search: match %d", h.m.pager.match)
 	}
-	h.key("n")
-	h.key("esc")
+	h.key("n", "esc")
 	if h.m.pager != nil {
 		t.Fatal("esc did not close the pager")
 	}
@@ -207,8 +195,7 @@ func TestFullHelp(t *testing.T) {
 		t.Fatal("? in the input box opened the help")
 	}
 	h.send(tea.KeyMsg{Type: tea.KeyBackspace})
-	h.key("tab")
-	h.key("?")
+	h.key("tab", "?")
 	h.mustSee("run once", "always allow", "export", ":resolve")
 	h.key("esc")
 	if h.m.showHelp {
@@ -274,15 +261,13 @@ func TestGolden(t *testing.T) {
 		{"ran", 80, 24, func(h *harness) { h.key("enter"); h.key("tab"); h.wait(armDelay); h.key("y") }},
 		{"ran", 120, 40, func(h *harness) { h.key("enter"); h.key("tab"); h.wait(armDelay); h.key("y") }},
 		{"deny", 80, 24, func(h *harness) {
-			h.key("enter")
-			h.key("tab")
+			h.key("enter", "tab")
 			h.wait(armDelay)
 			h.key("n")
 			h.typeText("name the pod")
 		}},
 		{"fix", 120, 40, func(h *harness) {
-			h.key("enter")
-			h.key("tab")
+			h.key("enter", "tab")
 			for i := 0; i < 2; i++ {
 				h.wait(armDelay)
 				h.key("y")
