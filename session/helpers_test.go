@@ -35,6 +35,12 @@ func calls(text string, tcs ...llm.ToolCall) llm.Reply { return scripted.Calls(t
 
 func kc(id, command, reason string) llm.ToolCall { return scripted.Kubectl(id, command, reason) }
 
+// proposeThen is a script in which the model proposes one kubectl command
+// line (call c1, for reason) and then closes with text.
+func proposeThen(line, reason, text string) []llm.Reply {
+	return []llm.Reply{calls("", kc("c1", line, reason)), say(text)}
+}
+
 // fakeRunner answers every action from a table of outputs by canonical command.
 type fakeRunner struct {
 	out  map[string]string

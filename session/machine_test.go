@@ -41,30 +41,21 @@ func TestLoop(t *testing.T) {
 		wantRuns: []string{"kubectl describe pod nginx-with-10gi-7d9f8b6c5-84s9k --namespace=shop"},
 		answer:   "output of kubectl describe pod",
 	}, {
-		name: "deny with a reason",
-		script: []llm.Reply{
-			calls("", kc("c1", "get pods -A", "list everything")),
-			say("Understood."),
-		},
+		name:    "deny with a reason",
+		script:  proposeThen("get pods -A", "list everything", "Understood."),
 		answers: []Answer{{Decision: Denied, Text: "stay in namespace shop"}},
 		want:    []Status{DeniedCall},
 		answer:  "stay in namespace shop",
 	}, {
-		name: "edit",
-		script: []llm.Reply{
-			calls("", kc("c1", "get pods -A", "list")),
-			say("Thanks."),
-		},
+		name:     "edit",
+		script:   proposeThen("get pods -A", "list", "Thanks."),
 		answers:  []Answer{{Decision: Edited, Text: "get pods -n shop"}},
 		want:     []Status{Ran},
 		wantRuns: []string{"kubectl get pods --namespace=shop"},
 		answer:   "edited the command to: kubectl get pods --namespace=shop",
 	}, {
-		name: "interject",
-		script: []llm.Reply{
-			calls("", kc("c1", "get pods -A", "list")),
-			say("Looking at the Pending pod instead."),
-		},
+		name:    "interject",
+		script:  proposeThen("get pods -A", "list", "Looking at the Pending pod instead."),
 		answers: []Answer{{Decision: Interjected, Text: "look at the Pending pod, not all pods"}},
 		want:    []Status{Interrupted},
 		check: func(t *testing.T, s *Session, reqs []llm.Request) {
@@ -84,12 +75,9 @@ func TestLoop(t *testing.T) {
 		want:     []Status{Ran, DeniedCall},
 		wantRuns: []string{"kubectl describe pod nginx-with-10gi-7d9f8b6c5-84s9k --namespace=shop"},
 	}, {
-		name: "refused proposal",
-		script: []llm.Reply{
-			calls("", kc("c1", "get pods | grep Pending", "filter")),
-			say("I will use a field selector."),
-		},
-		want: []Status{Refused},
+		name:   "refused proposal",
+		script: proposeThen("get pods | grep Pending", "filter", "I will use a field selector."),
+		want:   []Status{Refused},
 		check: func(t *testing.T, s *Session, reqs []llm.Request) {
 			m := reqs[1].Messages
 			if c := m[len(m)-1].Content; !strings.HasPrefix(c, "Refused: ") {
@@ -97,12 +85,9 @@ func TestLoop(t *testing.T) {
 			}
 		},
 	}, {
-		name: "write proposal",
-		script: []llm.Reply{
-			calls("", kc("c1", "scale deployment nginx-with-10gi --replicas=1 -n shop", "free memory")),
-			say("Lower the request to 5Gi instead."),
-		},
-		want: []Status{NotExecuted},
+		name:   "write proposal",
+		script: proposeThen("scale deployment nginx-with-10gi --replicas=1 -n shop", "free memory", "Lower the request to 5Gi instead."),
+		want:   []Status{NotExecuted},
 		check: func(t *testing.T, s *Session, reqs []llm.Request) {
 			fixes := kinds(s, KindFix)
 			if len(fixes) != 1 || !strings.Contains(fixes[0].Command, "scale") {
