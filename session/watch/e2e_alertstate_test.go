@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
@@ -72,14 +71,8 @@ func tokenFile(t *testing.T, token string) string {
 // "resolved" closes the occurrence delivered before the restart, lasting
 // from the alert's start to its end.
 func TestE2EAlertmanagerRestart(t *testing.T) {
-	c := kubetest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	bin := buildBinary(ctx, t)
+	c, ctx, bin := watchCluster(t, 10*time.Minute)
 	ns := c.Namespace(t)
-	if err := c.EnsureSeedNodes(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := c.ApplyIn(ctx, ns, scenario(t, "node-selector")); err != nil {
 		t.Fatal(err)
 	}
@@ -141,24 +134,10 @@ func TestE2EAlertmanagerRestart(t *testing.T) {
 // sections follow as an update of the same group; a model that never
 // answers delays nothing, sends nothing more, and is counted.
 func TestE2EAlertmanagerModel(t *testing.T) {
-	c := kubetest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	bin := buildBinary(ctx, t)
-	if err := c.EnsureSeedNodes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx, bin := watchCluster(t, 10*time.Minute)
 	t.Setenv("OPENAI_API_KEY", "e2e-model-key")
 	const answer = "1. Location: the model reads the alert's deployment and its node selector"
-	for _, tc := range []struct {
-		name     string
-		turn     llmtest.Turn
-		timeout  string
-		explains bool
-	}{
-		{"answers", llmtest.Text(answer), "5s", true},
-		{"never answers", llmtest.Turn{Fault: llmtest.Fault{Kind: llmtest.Stall}}, "20s", false},
-	} {
+	for _, tc := range modelCases(answer) {
 		t.Run(tc.name, func(t *testing.T) {
 			model := llmtest.NewFunc(t, func(llmtest.Request) llmtest.Turn { return tc.turn })
 			hook, sinkArgs := signedWebhook(t)

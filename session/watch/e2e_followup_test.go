@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
 )
@@ -90,13 +89,7 @@ spec:
 // a crash loop's delivery carries the previous log's last lines, and a pod
 // waiting for a Secret names the refused read.
 func TestE2EWatchFollowUp(t *testing.T) {
-	c := kubetest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	bin := buildBinary(ctx, t)
-	if err := c.EnsureSeedNodes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx, bin := watchCluster(t, 8*time.Minute)
 	ns := c.Namespace(t)
 	if err := c.Apply(ctx, fmt.Sprintf(restrictedRole, ns)); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,11 @@
 package watch_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
@@ -18,24 +16,10 @@ import (
 // the same incident, grounded by the rule's finding; a model that never
 // answers delays nothing, sends nothing more, and is counted.
 func TestE2EWatchModel(t *testing.T) {
-	c := kubetest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	bin := buildBinary(ctx, t)
-	if err := c.EnsureSeedNodes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx, bin := watchCluster(t, 8*time.Minute)
 	t.Setenv("OPENAI_API_KEY", "e2e-model-key")
 	const answer = "1. Location: the model reads the node selector disktype=ssd"
-	for _, tc := range []struct {
-		name     string
-		turn     llmtest.Turn
-		timeout  string
-		explains bool
-	}{
-		{"answers", llmtest.Text(answer), "5s", true},
-		{"never answers", llmtest.Turn{Fault: llmtest.Fault{Kind: llmtest.Stall}}, "20s", false},
-	} {
+	for _, tc := range modelCases(answer) {
 		t.Run(tc.name, func(t *testing.T) {
 			model := llmtest.NewFunc(t, func(llmtest.Request) llmtest.Turn { return tc.turn })
 			hook, sinkArgs := signedWebhook(t)

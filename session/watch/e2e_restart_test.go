@@ -186,13 +186,7 @@ func informerRequests(t *testing.T, c *kubetest.Cluster, mark, rev int64) (expir
 // incident delivered before is not delivered again; a new incident after
 // the re-list is delivered once.
 func TestE2EExpiredWatch(t *testing.T) {
-	c := kubetest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	bin := buildBinary(ctx, t)
-	if err := c.EnsureSeedNodes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx, bin := watchCluster(t, 10*time.Minute)
 	hook := sinktest.NewWebhook(t, nil)
 	w := startWatcher(t, bin, "-A", "--kubeconfig", c.ReadOnlyKubeconfig, "--offline", "--ignore-existing",
 		"--settle=2s", "--resolve-after=1h", "--sink=webhook="+hook.URL(), "--state-dir", t.TempDir())

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube/kubetest"
 	"github.com/kuberesponder/kuberesponder/kube/snapshot"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink/sinktest"
 )
@@ -73,6 +74,37 @@ func tokenKubeconfig(ctx context.Context, t testing.TB, c *kubetest.Cluster, nam
 		t.Fatal(err)
 	}
 	return path
+}
+
+// watchCluster starts a control plane with the seed nodes and builds the
+// binary; ctx ends after d or with the test.
+func watchCluster(t *testing.T, d time.Duration) (*kubetest.Cluster, context.Context, string) {
+	t.Helper()
+	c := kubetest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	bin := buildBinary(ctx, t)
+	if err := c.EnsureSeedNodes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c, ctx, bin
+}
+
+// modelCase is one way a model meets the watcher in an end-to-end test.
+type modelCase struct {
+	name     string
+	turn     llmtest.Turn
+	timeout  string // --model-timeout
+	explains bool   // its six sections are delivered
+}
+
+// modelCases are a model that answers with answer, and one that never
+// answers.
+func modelCases(answer string) []modelCase {
+	return []modelCase{
+		{"answers", llmtest.Text(answer), "5s", true},
+		{"never answers", llmtest.Turn{Fault: llmtest.Fault{Kind: llmtest.Stall}}, "20s", false},
+	}
 }
 
 // buildBinary builds kuberesponder into a temporary directory.
