@@ -161,16 +161,7 @@ func TestE2EAlertmanager(t *testing.T) {
 	}
 
 	// Resolved through the API: an endsAt in the past closes it.
-	alert := fmt.Sprintf(`[{"labels":{"alertname":"KubeDeploymentReplicasMismatch","namespace":%q,"deployment":"ssd-only","severity":"warning"},"endsAt":%q}]`,
-		ns, time.Now().Add(-time.Minute).UTC().Format(time.RFC3339))
-	resp, err := http.Post(amURL+"/api/v2/alerts", "application/json", strings.NewReader(alert))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("resolve the alert: %d", resp.StatusCode)
-	}
+	amResolve(t, amURL, ns, time.Now().Add(-time.Minute))
 	waitUntil(ctx, t, "the alert resolved", func() bool {
 		for _, d := range hook.Deliveries() {
 			if d.Source == sink.SourceAlertmanager && d.State == sink.StateResolved && d.Fingerprint == fired.Fingerprint {
