@@ -230,7 +230,7 @@ func openJournal(dir string) (j *journal, events []Event, torn int, err error) {
 		return nil, nil, 0, fmt.Errorf("sync journal: %w", err)
 	}
 	last := res.events[len(res.events)-1]
-	if _, err := sweepOutputs(dir, last.Seq); err != nil {
+	if err := sweepOutputs(dir, last.Seq); err != nil {
 		_ = f.Close()
 		return nil, nil, 0, err
 	}

@@ -23,23 +23,21 @@ const stagedPattern = "run-*.tmp"
 // journaled, and an output linked to the number of a result event that was
 // never appended (the process died between the two). Both belong to a call
 // the resumed session runs again, and the second would otherwise take the
-// name that call's output needs. It returns how many files it removed.
-func sweepOutputs(dir string, last int) (int, error) {
+// name that call's output needs.
+func sweepOutputs(dir string, last int) error {
 	entries, err := os.ReadDir(filepath.Join(dir, outDir))
 	if err != nil {
-		return 0, fmt.Errorf("read the output directory: %w", err)
+		return fmt.Errorf("read the output directory: %w", err)
 	}
-	removed := 0
 	for _, e := range entries {
 		if !orphanOutput(e.Name(), last) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, outDir, e.Name())); err != nil {
-			return removed, fmt.Errorf("remove an output no event names: %w", err)
+			return fmt.Errorf("remove an output no event names: %w", err)
 		}
-		removed++
 	}
-	return removed, nil
+	return nil
 }
 
 // orphanOutput reports whether name in dir/out/ is staged or numbered after
