@@ -3,8 +3,12 @@ package watch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -172,5 +176,35 @@ func TestAlertGroupModelSections(t *testing.T) {
 				t.Errorf("model answers %s: %v, want 1", tc.outcome, n)
 			}
 		})
+	}
+}
+
+// TestStateWritesOnlyChanges: the watcher saves after every evaluation; a
+// save of what the file already holds does not write it again.
+func TestStateWritesOnlyChanges(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "state.json")
+	g := []AlertGroup{{ID: "am-1-x", Fingerprint: "am-1", Alerts: "aaa"}}
+	if err := st.SaveAlertGroups(g); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveAlertGroups(g); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an unchanged save wrote the file again (%v)", err)
+	}
+	if err := st.SaveIncidents([]Incident{{Key: "Deployment shop/web", Fingerprint: "f1", Firing: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("a changed save: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,8 @@ type State struct {
 	path string
 	mu   sync.Mutex
 	s    stateFile
+	// written is the content last saved, not written again.
+	written []byte
 }
 
 // OpenState reads dir/state.json; a missing file is an empty state. A nil
@@ -90,33 +93,41 @@ func (st *State) AlertGroups() []AlertGroup {
 
 // SaveIncidents replaces the incidents and writes the file.
 func (st *State) SaveIncidents(in []Incident) error {
-	if st == nil {
-		return nil
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.s.Incidents = in
-	return st.write()
+	return st.save(func(s *stateFile) { s.Incidents = in })
 }
 
 // SaveAlertGroups replaces the open alert groups and writes the file.
 func (st *State) SaveAlertGroups(gs []AlertGroup) error {
+	return st.save(func(s *stateFile) { s.AlertGroups = gs })
+}
+
+// save applies set to the state and writes it atomically (mode 0600). The
+// watcher saves after every evaluation: content already on disk is not
+// written again.
+func (st *State) save(set func(*stateFile)) error {
 	if st == nil {
 		return nil
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.s.AlertGroups = gs
-	return st.write()
-}
-
-// write saves the state atomically (mode 0600); st.mu is held.
-func (st *State) write() error {
+	set(&st.s)
 	b, err := json.MarshalIndent(st.s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode the watch state: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(st.path), ".state-*")
+	if bytes.Equal(b, st.written) {
+		return nil
+	}
+	if err := writeState(st.path, b); err != nil {
+		return err
+	}
+	st.written = b
+	return nil
+}
+
+// writeState replaces path with b through a synced temporary file.
+func writeState(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".state-*")
 	if err != nil {
 		return fmt.Errorf("save the watch state: %w", err)
 	}
@@ -132,7 +143,7 @@ func (st *State) write() error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("save the watch state: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), st.path); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("save the watch state: %w", err)
 	}
 	return nil
