@@ -49,10 +49,12 @@ func runes(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: [
 
 // TestKeyMapsHelp: every component's key map is a help.KeyMap whose
 // bindings all have keys and help, and the ? screen lists the card's keys.
+// The input's map is the one a text input edits with.
 func TestKeyMapsHelp(t *testing.T) {
 	k := newKeyMap()
+	in := newLineInput(PlainStyles(io.Discard), "› ", "")
 	maps := map[string]help.KeyMap{
-		"screen": k, "card": k.Card, "pager": k.Pager, "search": k.Find, "allowed": k.List, "input": k.Input,
+		"screen": k, "card": k.Card, "pager": k.Pager, "search": k.Find, "allowed": k.List, "input": in.keys,
 	}
 	for name, km := range maps {
 		for _, group := range km.FullHelp() {

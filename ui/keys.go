@@ -4,9 +4,9 @@ import "github.com/charmbracelet/bubbles/key"
 
 // keyMap is every key the screen answers to: the transcript's and the
 // global keys here, and the key maps of the components (card, pager,
-// transcript search, always-allowed list, text input), which each get their
-// own when they open. The space bar is bound to nothing: a stray space must
-// never act.
+// transcript search, always-allowed list), which each get their own when
+// they open. Every text input carries its own editing keys (inputKeyMap).
+// The space bar is bound to nothing: a stray space must never act.
 type keyMap struct {
 	scrollKeyMap
 	Search, Focus, Cancel, Export, Quit key.Binding
@@ -22,7 +22,6 @@ type keyMap struct {
 	Pager pagerKeyMap
 	Find  searchKeyMap
 	List  allowedKeyMap
-	Input inputKeyMap
 }
 
 // scrollKeyMap is the keys that move through a long text: the transcript
@@ -78,7 +77,6 @@ func newKeyMap() keyMap {
 		Pager:        newPagerKeyMap(),
 		Find:         newSearchKeyMap(),
 		List:         newAllowedKeyMap(),
-		Input:        newInputKeyMap(),
 	}
 }
 
