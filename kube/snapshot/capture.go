@@ -101,12 +101,9 @@ func (c *capturer) step(format string, args ...any) {
 }
 
 // gap records what could not be captured, with the reason worded as
-// triage.Refusal words it.
+// triage.Reason words it.
 func (c *capturer) gap(what string, err error) {
-	reason := triage.Refusal(err)
-	if reason == "" {
-		reason = err.Error()
-	}
+	reason := triage.Reason(err)
 	c.f.Gaps = append(c.f.Gaps, what+": "+reason)
 	c.step("%s: skipped (%s)", what, reason)
 }

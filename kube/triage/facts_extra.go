@@ -149,7 +149,7 @@ func (a *accumulator) followUp(ctx context.Context, cs kubernetes.Interface) {
 			reads++
 			kind, name, _ := strings.Cut(ref, "/")
 			if err := a.readConfig(ctx, cs, kind, p.Namespace, name); err != nil {
-				a.f.Gaps = append(a.f.Gaps, fmt.Sprintf("get %s %s/%s: %s", strings.ToLower(kind), p.Namespace, name, reasonOf(err)))
+				a.f.Gaps = append(a.f.Gaps, fmt.Sprintf("get %s %s/%s: %s", strings.ToLower(kind), p.Namespace, name, Reason(err)))
 			}
 		}
 	}

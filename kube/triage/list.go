@@ -170,7 +170,7 @@ func (r *lister) start(ctx context.Context, k Kind, gaps *[]string) {
 		defer r.mu.Unlock()
 		if err != nil {
 			r.failed = append(r.failed, fmt.Errorf("%s: %w", k.what, err))
-			*gaps = append(*gaps, fmt.Sprintf("%s: %s", k.what, reasonOf(err)))
+			*gaps = append(*gaps, fmt.Sprintf("%s: %s", k.what, Reason(err)))
 			return
 		}
 		r.ok++
@@ -178,8 +178,9 @@ func (r *lister) start(ctx context.Context, k Kind, gaps *[]string) {
 	}()
 }
 
-// reasonOf gives the short reason an API call failed.
-func reasonOf(err error) string {
+// Reason gives the short reason an API call failed, as a gap says it: the
+// Refusal when there is one, else the error itself.
+func Reason(err error) string {
 	if r := Refusal(err); r != "" {
 		return r
 	}

@@ -95,7 +95,7 @@ func TestPager(t *testing.T) {
 			}
 			reason := ""
 			if err != nil {
-				reason = reasonOf(err)
+				reason = Reason(err)
 			}
 			if !reflect.DeepEqual(names, tc.want) || !reflect.DeepEqual(asked, tc.asked) || reason != tc.reason {
 				t.Errorf("got %v asked %q reason %q; want %v asked %q reason %q", names, asked, reason, tc.want, tc.asked, tc.reason)
