@@ -131,18 +131,12 @@ func NewAlertReceiver(cfg AlertConfig) *AlertReceiver {
 	if cfg.Lang == "" {
 		cfg.Lang = "en"
 	}
-	if cfg.ModelTimeout <= 0 {
-		cfg.ModelTimeout = 2 * time.Minute
-	}
-	a := &AlertReceiver{cfg: cfg, open: map[string]*AlertGroup{}}
+	a := &AlertReceiver{cfg: cfg, open: map[string]*AlertGroup{},
+		model: newModelWriter(cfg.Explainer, cfg.ModelTimeout, cfg.Out, cfg.Metrics, cfg.Log, cfg.Lang, cfg.Now)}
 	for _, g := range cfg.State.AlertGroups() {
 		a.open[g.Fingerprint] = &g
 	}
 	a.life, a.cancel = context.WithCancel(context.Background())
-	if cfg.Explainer != nil {
-		a.model = &modelWriter{model: cfg.Explainer, timeout: cfg.ModelTimeout, out: cfg.Out,
-			metrics: cfg.Metrics, log: cfg.Log, lang: cfg.Lang, now: cfg.Now}
-	}
 	return a
 }
 

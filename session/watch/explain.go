@@ -33,6 +33,18 @@ type modelWriter struct {
 	running sync.WaitGroup
 }
 
+// newModelWriter returns the writer of ex's answers, each bounded by
+// timeout (default 2 min), or nil without ex.
+func newModelWriter(ex Explainer, timeout time.Duration, out Enqueuer, metrics *Metrics, log *slog.Logger, lang string, now func() time.Time) *modelWriter {
+	if ex == nil {
+		return nil
+	}
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	return &modelWriter{model: ex, timeout: timeout, out: out, metrics: metrics, log: log, lang: lang, now: now}
+}
+
 // explain asks the model about a delivered report: the rules report never
 // waits for it. An answer within the timeout goes out as an update of the
 // same delivery carrying the model's sections; a failure is logged and

@@ -104,9 +104,6 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.Lang == "" {
 		cfg.Lang = "en"
 	}
-	if cfg.ModelTimeout <= 0 {
-		cfg.ModelTimeout = 2 * time.Minute
-	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the watch state directory: %w", err)
 	}
@@ -114,17 +111,13 @@ func New(cfg Config) (*Watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Watcher{
+	return &Watcher{
 		cfg:     cfg,
 		state:   st,
 		cache:   newInformerCache(cfg.Client, cfg.Namespace),
 		tracker: NewTracker(cfg.Settle, cfg.ResolveAfter, st.Incidents()),
-	}
-	if cfg.Explainer != nil {
-		w.model = &modelWriter{model: cfg.Explainer, timeout: cfg.ModelTimeout, out: cfg.Out,
-			metrics: cfg.Metrics, log: cfg.Log, lang: cfg.Lang, now: cfg.Now}
-	}
-	return w, nil
+		model:   newModelWriter(cfg.Explainer, cfg.ModelTimeout, cfg.Out, cfg.Metrics, cfg.Log, cfg.Lang, cfg.Now),
+	}, nil
 }
 
 // State is the watcher's state file, which the Alertmanager receiver shares.
