@@ -19,7 +19,6 @@ import (
 	"github.com/kuberesponder/kuberesponder/kube/snapshot"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
-	"github.com/kuberesponder/kuberesponder/prompts/catalog"
 	"github.com/kuberesponder/kuberesponder/session"
 	"github.com/kuberesponder/kuberesponder/session/postmortem"
 )
@@ -153,7 +152,7 @@ func firstResponse(ctx context.Context, src *source, model llm.Client, o *rootOp
 		ans := askModel(ctx, model, o.model, rep, o.lang)
 		fr.ModelText = ans.Text
 		if ans.Error != "" {
-			fr.ModelText = catalog.Text(o.lang, string(session.PhraseModelFirstFailed), ans.Error)
+			fr.ModelText = session.PhraseModelFirstFailed.In(o.lang, ans.Error)
 		}
 	}
 	return fr, rep.Findings, nil

@@ -238,9 +238,13 @@ const (
 	PhraseModelFirstFailed Phrase = "session.modelFirstFailed" // %s: why the model wrote no first response
 )
 
+// In returns sentence p in lang with args filled in, for a front door that
+// has no session yet; Session.Say words it in the session's language.
+func (p Phrase) In(lang string, args ...any) string {
+	return catalog.Text(lang, string(p), args...)
+}
+
 // say returns sentence m in the session's language. Tool answers are
 // written for the model, in English; how a call was answered is read from
 // the journal (Session.Outcome), never from their words.
-func (st *state) say(m Phrase, args ...any) string {
-	return catalog.Text(st.meta.Lang, string(m), args...)
-}
+func (st *state) say(m Phrase, args ...any) string { return m.In(st.meta.Lang, args...) }
