@@ -11,11 +11,9 @@ import (
 // copiedMsg says text was put on the clipboard.
 type copiedMsg struct{ text string }
 
-// copyCommand copies the card's command, or the latest proposed fix.
+// copyCommand copies the latest proposed fix. While a card is shown its
+// Copy key is the card's, which copies the card's command (copyMsg).
 func (m *Model) copyCommand() tea.Cmd {
-	if m.card != nil {
-		return m.copyText(m.card.command)
-	}
 	for i := len(m.events) - 1; i >= 0; i-- {
 		if e := m.events[i]; e.Kind == session.KindFix {
 			return m.copyText(commandLine(e.Command))
