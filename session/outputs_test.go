@@ -2,11 +2,12 @@ package session
 
 import (
 	"context"
-	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 )
 
 // TestOpenSweepsOrphanOutputs kills a session, in effect, at the two points
