@@ -253,8 +253,23 @@ func TestMutatingShownAsFixWithCopy(t *testing.T) {
 	}
 	h.key("tab", "c")
 	fix := h.lastEvent(session.KindFix).Command
-	if want := base64.StdEncoding.EncodeToString([]byte(fix)); !strings.Contains(h.out.String(), "\x1b]52;c;"+want) {
+	if want := base64.StdEncoding.EncodeToString([]byte(fix)); !strings.Contains(h.out.String(), "\x1b]52;c;"+want+"\a") {
 		t.Fatalf("no OSC 52 copy of %q in %q", fix, h.out.String())
+	}
+	h.mustSee("Copied to the clipboard")
+}
+
+// TestCardCopiesItsCommand: c on a shown card copies the card's command,
+// not the latest fix, and decides nothing.
+func TestCardCopiesItsCommand(t *testing.T) {
+	h := atCard(t, seedTurns(), seedRunner())
+	cmd := h.m.card.command
+	h.key("c")
+	if want := base64.StdEncoding.EncodeToString([]byte(cmd)); !strings.Contains(h.out.String(), "\x1b]52;c;"+want+"\a") {
+		t.Fatalf("no OSC 52 copy of %q in %q", cmd, h.out.String())
+	}
+	if got := h.kinds(); got[len(got)-1] != "proposal" || h.runner.count() != 0 {
+		t.Fatalf("c decided the card: %v", got)
 	}
 	h.mustSee("Copied to the clipboard")
 }
