@@ -54,6 +54,7 @@ type pager struct {
 	raw     []string // cleaned lines of the output
 	width   int
 	lines   []string // raw wrapped at width
+	lower   []string // lines lower-cased, built on the first search at width
 	offset  int
 	search  lineInput
 	finding bool
@@ -73,7 +74,7 @@ func (p *pager) wrapTo(w int) {
 		return
 	}
 	p.width = w
-	p.lines = p.lines[:0]
+	p.lines, p.lower = p.lines[:0], nil
 	for _, l := range p.raw {
 		if ansi.StringWidth(l) <= w {
 			p.lines = append(p.lines, l)
@@ -140,10 +141,16 @@ func (p *pager) findKey(msg tea.KeyMsg) {
 
 // next moves to the nearest match from line `from` in direction dir, wrapping around.
 func (p *pager) next(from, dir int) {
+	if p.lower == nil {
+		p.lower = make([]string, len(p.lines))
+		for i, l := range p.lines {
+			p.lower[i] = strings.ToLower(l)
+		}
+	}
 	n := len(p.lines)
 	for i := 0; i < n; i++ {
 		l := ((from+dir*i)%n + n) % n
-		if strings.Contains(strings.ToLower(p.lines[l]), p.query) {
+		if strings.Contains(p.lower[l], p.query) {
 			p.match, p.offset = l, max(l-2, 0)
 			return
 		}
