@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kuberesponder/kuberesponder/kube/triage"
@@ -109,9 +108,9 @@ type AlertConfig struct {
 // an update, and resolved closes it. Repeats are not delivered again, also
 // after a restart: the open groups are kept in the state file.
 type AlertReceiver struct {
-	cfg  AlertConfig
-	mu   sync.Mutex
-	open map[string]*AlertGroup
+	cfg AlertConfig
+	// open holds the groups delivered and not resolved: cfg.State.
+	open *State
 	// model writes the six sections of firing groups; nil without a model.
 	// Its answers live until Close, not for the request that asked.
 	model  *modelWriter
@@ -131,10 +130,10 @@ func NewAlertReceiver(cfg AlertConfig) *AlertReceiver {
 	if cfg.Lang == "" {
 		cfg.Lang = "en"
 	}
-	a := &AlertReceiver{cfg: cfg, open: map[string]*AlertGroup{},
+	a := &AlertReceiver{cfg: cfg, open: cfg.State,
 		model: newModelWriter(cfg.Explainer, cfg.ModelTimeout, cfg.Out, cfg.Metrics, cfg.Log, cfg.Lang, cfg.Now)}
-	for _, g := range cfg.State.AlertGroups() {
-		a.open[g.Fingerprint] = &g
+	if a.open == nil {
+		a.open = memoryState()
 	}
 	a.life, a.cancel = context.WithCancel(context.Background())
 	return a
@@ -145,19 +144,6 @@ func NewAlertReceiver(cfg AlertConfig) *AlertReceiver {
 func (a *AlertReceiver) Close() {
 	a.cancel()
 	a.model.wait()
-}
-
-// save writes the open groups to the state file; a.mu is held. A failure is
-// logged: the delivery goes out anyway, and a restart may post it again.
-func (a *AlertReceiver) save() {
-	gs := make([]AlertGroup, 0, len(a.open))
-	for _, g := range a.open {
-		gs = append(gs, *g)
-	}
-	sort.Slice(gs, func(i, j int) bool { return gs[i].Fingerprint < gs[j].Fingerprint })
-	if err := a.cfg.State.SaveAlertGroups(gs); err != nil {
-		a.cfg.Log.Error("save the open alert groups", "error", err)
-	}
 }
 
 func (a *AlertReceiver) reply(w http.ResponseWriter, code int, msg string) {
@@ -272,27 +258,22 @@ func (a *AlertReceiver) handle(ctx context.Context, p *AlertPayload) error {
 	}
 	sort.Strings(firing)
 	key := strings.Join(firing, ",")
-	a.mu.Lock()
-	g := a.open[fp]
-	a.mu.Unlock()
+	g, isOpen := a.open.AlertGroup(fp) // a copy: the open group changes once the delivery is built
 	state := sink.StateFiring
 	switch {
-	case p.Status == "resolved" && g == nil:
+	case p.Status == "resolved" && !isOpen:
 		return nil // nothing open: a resolved repeat, or one never delivered as firing
 	case p.Status == "resolved":
 		state = sink.StateResolved
-	case g != nil && g.Alerts == key:
+	case isOpen && g.Alerts == key:
 		return nil // a repeat of what was delivered, before or after a restart
-	case g != nil:
+	case isOpen:
 		state = sink.StateUpdated
 	}
 	scope := ScopeOf(p)
-	if g == nil {
-		g = &AlertGroup{Fingerprint: fp, Started: started.UTC()}
+	if !isOpen {
+		g = AlertGroup{Fingerprint: fp, Started: started.UTC()}
 		g.ID = fp + "-" + g.Started.Format("20060102T150405Z")
-	} else {
-		cp := *g // the open group changes only once the delivery is built
-		g = &cp
 	}
 	name := ""
 	if state == sink.StateFiring {
@@ -313,18 +294,20 @@ func (a *AlertReceiver) handle(ctx context.Context, p *AlertPayload) error {
 		}
 	}
 	scoped := ScopeReport(rep, fs)
-	d, err := alertDelivery(p, g, scope, scoped, state, a.cfg.Lang, now)
+	d, err := alertDelivery(p, &g, scope, scoped, state, a.cfg.Lang, now)
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
+	// A failure to save is logged: the delivery goes out anyway, and a
+	// restart may post it again.
 	if state == sink.StateResolved {
-		delete(a.open, fp)
+		err = a.open.DropAlertGroup(fp)
 	} else {
-		a.open[fp] = g
+		err = a.open.PutAlertGroup(g)
 	}
-	a.save()
-	a.mu.Unlock()
+	if err != nil {
+		a.cfg.Log.Error("save the open alert groups", "error", err)
+	}
 	if state == sink.StateFiring {
 		a.cfg.Metrics.incidents.WithLabelValues(d.Urgency, sink.SourceAlertmanager).Inc()
 	}

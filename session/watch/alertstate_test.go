@@ -112,7 +112,7 @@ func TestStateKeepsBothParts(t *testing.T) {
 	if err := st.SaveIncidents([]Incident{in}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveAlertGroups([]AlertGroup{g}); err != nil {
+	if err := st.PutAlertGroup(g); err != nil {
 		t.Fatal(err)
 	}
 	again, err := OpenState(dir)
@@ -188,14 +188,14 @@ func TestStateWritesOnlyChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "state.json")
-	g := []AlertGroup{{ID: "am-1-x", Fingerprint: "am-1", Alerts: "aaa"}}
-	if err := st.SaveAlertGroups(g); err != nil {
+	g := AlertGroup{ID: "am-1-x", Fingerprint: "am-1", Alerts: "aaa"}
+	if err := st.PutAlertGroup(g); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveAlertGroups(g); err != nil {
+	if err := st.PutAlertGroup(g); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -50,8 +52,7 @@ type State struct {
 	written []byte
 }
 
-// OpenState reads dir/state.json; a missing file is an empty state. A nil
-// *State keeps nothing (every method is a no-op), for tests.
+// OpenState reads dir/state.json; a missing file is an empty state.
 func OpenState(dir string) (*State, error) {
 	path := filepath.Join(dir, "state.json")
 	st := &State{path: path, s: stateFile{Version: stateVersion}}
@@ -71,11 +72,13 @@ func OpenState(dir string) (*State, error) {
 	return st, nil
 }
 
+// memoryState is a state kept in memory only, never written.
+func memoryState() *State {
+	return &State{s: stateFile{Version: stateVersion}}
+}
+
 // Incidents returns the incidents saved as delivered.
 func (st *State) Incidents() []Incident {
-	if st == nil {
-		return nil
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return append([]Incident(nil), st.s.Incidents...)
@@ -83,9 +86,6 @@ func (st *State) Incidents() []Incident {
 
 // AlertGroups returns the Alertmanager groups saved as open.
 func (st *State) AlertGroups() []AlertGroup {
-	if st == nil {
-		return nil
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return append([]AlertGroup(nil), st.s.AlertGroups...)
@@ -96,18 +96,50 @@ func (st *State) SaveIncidents(in []Incident) error {
 	return st.save(func(s *stateFile) { s.Incidents = in })
 }
 
-// SaveAlertGroups replaces the open alert groups and writes the file.
-func (st *State) SaveAlertGroups(gs []AlertGroup) error {
-	return st.save(func(s *stateFile) { s.AlertGroups = gs })
+// AlertGroup returns the open group of fingerprint fp.
+func (st *State) AlertGroup(fp string) (AlertGroup, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	i, ok := st.alertGroup(fp)
+	if !ok {
+		return AlertGroup{}, false
+	}
+	return st.s.AlertGroups[i], true
 }
 
-// save applies set to the state and writes it atomically (mode 0600). The
-// watcher saves after every evaluation: content already on disk is not
-// written again.
+// PutAlertGroup keeps g open, in the place of the group of its fingerprint,
+// and writes the file.
+func (st *State) PutAlertGroup(g AlertGroup) error {
+	return st.save(func(s *stateFile) {
+		if i, ok := st.alertGroup(g.Fingerprint); ok {
+			s.AlertGroups[i] = g
+		} else {
+			s.AlertGroups = slices.Insert(s.AlertGroups, i, g)
+		}
+	})
+}
+
+// DropAlertGroup closes the group of fingerprint fp and writes the file.
+func (st *State) DropAlertGroup(fp string) error {
+	return st.save(func(s *stateFile) {
+		if i, ok := st.alertGroup(fp); ok {
+			s.AlertGroups = slices.Delete(s.AlertGroups, i, i+1)
+		}
+	})
+}
+
+// alertGroup finds fp among the groups, kept sorted by fingerprint; st.mu
+// is held.
+func (st *State) alertGroup(fp string) (int, bool) {
+	return slices.BinarySearchFunc(st.s.AlertGroups, fp, func(g AlertGroup, fp string) int {
+		return strings.Compare(g.Fingerprint, fp)
+	})
+}
+
+// save applies set to the state and writes it atomically (mode 0600),
+// unless it is kept in memory only. The watcher saves after every
+// evaluation: content already on disk is not written again.
 func (st *State) save(set func(*stateFile)) error {
-	if st == nil {
-		return nil
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	set(&st.s)
@@ -115,7 +147,7 @@ func (st *State) save(set func(*stateFile)) error {
 	if err != nil {
 		return fmt.Errorf("encode the watch state: %w", err)
 	}
-	if bytes.Equal(b, st.written) {
+	if st.path == "" || bytes.Equal(b, st.written) {
 		return nil
 	}
 	if err := writeState(st.path, b); err != nil {
