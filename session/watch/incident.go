@@ -44,8 +44,9 @@ func (c Change) String() string {
 type Incident struct {
 	// Key is the owner the findings are about, "Kind namespace/name".
 	Key string `json:"key"`
-	// Fingerprint is stable across restarts and re-lists: the first rule and
-	// the owner, hashed.
+	// Fingerprint is stable across restarts and re-lists: Rule and the
+	// owner, hashed. Both are set when the incident fires, from its most
+	// urgent finding then, and no longer change.
 	Fingerprint string           `json:"fingerprint"`
 	Owner       triage.ObjectRef `json:"owner"`
 	Rule        string           `json:"rule"`
@@ -142,23 +143,24 @@ func (t *Tracker) Observe(now time.Time, findings []triage.Finding) []Event {
 		}
 		in := t.open[key]
 		if in == nil {
-			owner := OwnerOf(top)
-			in = &Incident{Key: key, Owner: owner, Rule: top.Rule, Fingerprint: Fingerprint(top.Rule, owner), FirstSeen: now}
+			in = &Incident{Key: key, Owner: OwnerOf(top), FirstSeen: now}
 			t.open[key] = in
 		}
 		in.Findings, in.Urgency, in.LastSeen = fs, top.Urgency, now
-		if !in.Firing && top.Rule != in.Rule {
-			// Nothing was delivered yet: the incident fires under the rule
-			// that explains it by then (a pod's scheduling failure, say,
-			// rather than its Deployment's missing replica seen first).
+		// An incident is named when it fires, by the rule that explains it
+		// by then (a pod's scheduling failure, say, rather than its
+		// Deployment's missing replica seen first while it settled); once
+		// delivered, its name no longer changes.
+		fire := func() {
 			in.Rule, in.Fingerprint = top.Rule, Fingerprint(top.Rule, in.Owner)
+			in.Firing, in.FiredAt, in.Posted = true, now, in.Urgency
 		}
 		switch {
 		case first && !in.Firing:
-			in.Firing, in.FiredAt, in.Posted = true, now, in.Urgency
+			fire()
 			out = append(out, Event{Change: Existing, Incident: *in})
 		case !in.Firing && now.Sub(in.FirstSeen) >= t.settle:
-			in.Firing, in.FiredAt, in.Posted = true, now, in.Urgency
+			fire()
 			out = append(out, Event{Change: Firing, Incident: *in})
 		case in.Firing && in.Urgency < in.Posted:
 			in.Posted = in.Urgency
