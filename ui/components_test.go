@@ -2,6 +2,7 @@ package ui
 
 import (
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -79,4 +80,28 @@ func TestKeyMapsHelp(t *testing.T) {
 			t.Errorf("the ? screen does not list %q", b.Help().Key)
 		}
 	}
+}
+
+// TestPagerSearchFollowsWidth: n and N find the query in the lines as
+// wrapped at the width on screen, after the width changed too.
+func TestPagerSearchFollowsWidth(t *testing.T) {
+	st := PlainStyles(io.Discard)
+	text := strings.Repeat("aaaa bbbb cccc dddd eeee ffff gggg hhhh\n", 20) + "the NEEDLE is here\n"
+	p := newPager("out", text, newKeyMap().Pager, st)
+	hm := help.New()
+	found := func(w int) {
+		t.Helper()
+		p.View(w, 12, hm)
+		p.Update(keyMsg("N"), 12)
+		if p.match < 0 || !strings.Contains(p.lines[p.match], "NEEDLE") {
+			t.Fatalf("width %d: match %d, want the line with NEEDLE", w, p.match)
+		}
+	}
+	p.View(80, 12, hm)
+	p.Update(keyMsg("/"), 12)
+	p.Update(runes("needle"), 12)
+	p.Update(keyMsg("enter"), 12)
+	found(80)
+	found(20) // each source line is now two or more lines
+	found(80)
 }
