@@ -14,8 +14,10 @@
 // card (card.go), the pager with its own search (pager.go), the transcript
 // search (search.go), the always-allowed list (allowed.go) and the one-line
 // text input (input.go). Each has its own Update, View and key map (a
-// bubbles key.Binding per key; every key map satisfies help.KeyMap, and
-// keys.go composes them into the help bar and the ? screen). A component
+// bubbles key.Binding per key; every key map satisfies help.KeyMap). The
+// root key map (keys.go) holds the transcript's and the global keys and the
+// components' maps, which each component gets when it opens; every text
+// input carries its own editing keys. A component
 // never calls the session: its Update returns a request (requests.go:
 // approve, deny, edit, copy, revoke, find, flash, close) that the root
 // handles in the same Update, so a card is answered before the next key
