@@ -61,50 +61,42 @@ type Listed struct {
 // Facts derives the facts from what was listed: the objects go through
 // FromObjects' accumulator, with the listing's gaps, the server version and
 // the pods of nodes whose objects were not listed. The listed objects are
-// left as they were. Facts makes no read; FollowUp makes the few that depend
+// left as they were, unless Gather, the only holder of its listing, lets the
+// facts trim them in place. Facts makes no read; FollowUp makes the few that depend
 // on the problem pods, as Gather does.
 func (l *Listed) Facts(collected time.Time) *Facts {
 	a := newAccumulator(collected, l.Namespace)
 	a.owned = l.owned
-	for _, o := range l.objects() {
-		a.add(o)
-	}
+	addAll(a, l.Nodes)
+	addAll(a, l.Pods)
+	addAll(a, l.Events)
+	addAll(a, l.Deployments)
+	addAll(a, l.StatefulSets)
+	addAll(a, l.SystemDaemonSets)
+	addAll(a, l.DaemonSets)
+	addAll(a, l.ReplicaSets)
+	addAll(a, l.Jobs)
+	addAll(a, l.PVCs)
+	addAll(a, l.Services)
+	addAll(a, l.EndpointSlices)
+	addAll(a, l.Quotas)
+	addAll(a, l.StorageClasses)
+	addAll(a, l.CSIDrivers)
+	addAll(a, l.CronJobs)
+	addAll(a, l.HPAs)
+	addAll(a, l.PDBs)
 	a.f.Gaps = append(a.f.Gaps, l.Gaps...)
 	return a.seal(l.Version)
 }
 
-// objects returns every listed object, each a pointer into its slice.
-func (l *Listed) objects() []runtime.Object {
-	var out []runtime.Object
-	out = appendObjects(out, l.Nodes)
-	out = appendObjects(out, l.Pods)
-	out = appendObjects(out, l.Events)
-	out = appendObjects(out, l.Deployments)
-	out = appendObjects(out, l.StatefulSets)
-	out = appendObjects(out, l.SystemDaemonSets)
-	out = appendObjects(out, l.DaemonSets)
-	out = appendObjects(out, l.ReplicaSets)
-	out = appendObjects(out, l.Jobs)
-	out = appendObjects(out, l.PVCs)
-	out = appendObjects(out, l.Services)
-	out = appendObjects(out, l.EndpointSlices)
-	out = appendObjects(out, l.Quotas)
-	out = appendObjects(out, l.StorageClasses)
-	out = appendObjects(out, l.CSIDrivers)
-	out = appendObjects(out, l.CronJobs)
-	out = appendObjects(out, l.HPAs)
-	return appendObjects(out, l.PDBs)
-}
-
-// appendObjects appends a pointer to each item of items to out.
-func appendObjects[T any, P interface {
+// addAll feeds a pointer to each of items, in place, to the accumulator.
+func addAll[T any, P interface {
 	*T
 	runtime.Object
-}](out []runtime.Object, items []T) []runtime.Object {
+}](a *accumulator, items []T) {
 	for i := range items {
-		out = append(out, P(&items[i]))
+		a.add(P(&items[i]))
 	}
-	return out
 }
 
 // versionKind reads the server's version.
