@@ -53,7 +53,11 @@ func ListOf[L continuer, T any](what string, list func(context.Context, metav1.L
 }
 
 // Items returns the items of a list response as they are, such as the pods
-// of a *corev1.PodList: the items of ListOf for a kind kept unchanged.
+// of a *corev1.PodList: the items of ListOf for a kind kept unchanged. It
+// reads the list's Items field by reflection, once per page, which costs
+// nothing beside the page's round trip; a list type without an Items field
+// of []T panics on its first page, which the listing tests reach for every
+// kind.
 func Items[T, L any](l *L) []T {
 	return reflect.ValueOf(l).Elem().FieldByName("Items").Interface().([]T)
 }
