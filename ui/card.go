@@ -87,8 +87,7 @@ type card struct {
 	pending int
 	shown   time.Time
 	mode    cardMode
-	input   lineInput
-	width   int // the screen's
+	input   lineInput // its Width is set by View, the one place it is drawn
 	info    session.Card
 	// cut is set by the last render when the command did not fit on the
 	// screen: a command nobody could read in full is not approved.
@@ -114,12 +113,6 @@ func (c *card) armed(now time.Time) bool { return now.Sub(c.shown) >= armDelay }
 // typing reports whether the card reads a deny reason or an edited line:
 // then every key is the card's.
 func (c *card) typing() bool { return c.mode != cardAsk }
-
-// resize fits the card's input to a screen w columns wide.
-func (c *card) resize(w int) {
-	c.width = w
-	c.input.Width = max(w-8, 1)
-}
 
 // Update handles a key given to the card at now. It returns the request for
 // the root model (nil when there is none) and whether the key was the card's.
@@ -163,7 +156,6 @@ func (c *card) setMode(mode cardMode, value, placeholder string) {
 		prompt = "edit: "
 	}
 	c.input = newLineInput(c.st, prompt, placeholder)
-	c.input.Width = max(c.width-8, 1)
 	c.input.SetValue(value)
 	c.input.Focus()
 }

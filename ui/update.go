@@ -80,9 +80,6 @@ func (m *Model) resize(w, h int) {
 	m.width, m.height = max(w, 1), max(h, 1)
 	m.help.Width = m.width
 	m.input.Width = max(m.width-4, 1)
-	if m.card != nil {
-		m.card.resize(m.width)
-	}
 }
 
 // apply takes the session's next step: start a call, show a card or wait.
@@ -105,7 +102,6 @@ func (m *Model) apply(step session.Step, err error) tea.Cmd {
 		// The focus stays where it is: keys typed into the input box never
 		// decide anything.
 		m.card = newCard(step, m.now(), m.s.Meta().Context, m.keys.Card, m.st)
-		m.card.resize(m.width)
 		m.follow = true
 	}
 	return nil
