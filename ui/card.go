@@ -279,24 +279,27 @@ func (c *card) hints(w int, focused bool, now time.Time) []string {
 		return wrapStyled("", "tab to decide — keys typed in the input box never decide", w, st.Dim)
 	}
 	armed := c.armed(now)
-	h := func(k, d string) string {
+	// The key comes from the card's binding; the words fit the card.
+	h := func(b key.Binding, d string) string {
+		k := b.Help().Key
 		if !armed {
 			return st.Dim.Render(k + " " + d)
 		}
 		return st.Key.Render(k) + " " + st.KeyDesc.Render(d)
 	}
+	keys := c.keys
 	var parts []string
 	if c.info.Runnable {
-		parts = append(parts, h("y", "run once"))
+		parts = append(parts, h(keys.Approve, "run once"))
 		if c.info.MayAlwaysAllow {
-			parts = append(parts, h("a", "always allow this command"))
+			parts = append(parts, h(keys.Always, "always allow this command"))
 		}
 	} else {
-		parts = append(parts, h("c", "copy"))
+		parts = append(parts, h(keys.Copy, "copy"))
 	}
-	parts = append(parts, h("n", "deny"), h("e", "edit"))
+	parts = append(parts, h(keys.Deny, "deny"), h(keys.Edit, "edit"))
 	if c.info.Runnable {
-		parts = append(parts, h("c", "copy"))
+		parts = append(parts, h(keys.Copy, "copy"))
 	}
 	return packHints(parts, w)
 }
