@@ -1,6 +1,9 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // keyMap is every key the screen answers to: the transcript's and the
 // global keys here, and the key maps of the components (card, pager,
@@ -46,6 +49,22 @@ func newScrollKeyMap() scrollKeyMap {
 // scrollBindings lists the scrolling keys for a help screen.
 func (k scrollKeyMap) scrollBindings() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// step is how many lines a scroll key other than top and bottom moves,
+// a page being page() lines; ok is false for every other key.
+func (k scrollKeyMap) step(msg tea.KeyMsg, page func() int) (n int, ok bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page(), true
+	case key.Matches(msg, k.PageDown):
+		return page(), true
+	}
+	return 0, false
 }
 
 // binding returns a key binding on keys with its help text.

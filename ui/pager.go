@@ -97,17 +97,12 @@ func (p *pager) Update(msg tea.KeyMsg, h int) tea.Msg {
 	}
 	body := h - 2
 	k := p.keys
+	n, scrolled := k.step(msg, func() int { return body - 1 })
 	switch {
 	case key.Matches(msg, k.Close):
 		return pagerClosedMsg{}
-	case key.Matches(msg, k.Up):
-		p.offset--
-	case key.Matches(msg, k.Down):
-		p.offset++
-	case key.Matches(msg, k.PageUp):
-		p.offset -= body - 1
-	case key.Matches(msg, k.PageDown):
-		p.offset += body - 1
+	case scrolled:
+		p.offset += n
 	case key.Matches(msg, k.Top):
 		p.offset = 0
 	case key.Matches(msg, k.Bottom):

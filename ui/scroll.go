@@ -7,16 +7,11 @@ import (
 
 // scrollKey moves the transcript; it reports whether msg was a scroll key.
 func (m *Model) scrollKey(msg tea.KeyMsg) bool {
-	page := max(m.transcriptHeight()-1, 1)
+	if n, ok := m.keys.step(msg, func() int { return max(m.transcriptHeight()-1, 1) }); ok {
+		m.scroll(n)
+		return true
+	}
 	switch {
-	case key.Matches(msg, m.keys.Up):
-		m.scroll(-1)
-	case key.Matches(msg, m.keys.Down):
-		m.scroll(1)
-	case key.Matches(msg, m.keys.PageUp):
-		m.scroll(-page)
-	case key.Matches(msg, m.keys.PageDown):
-		m.scroll(page)
 	case key.Matches(msg, m.keys.Top):
 		m.follow, m.top, m.topLine = false, 0, 0
 		m.scroll(0)
