@@ -88,9 +88,10 @@ const (
 // String returns the status's name.
 func (s Status) String() string { return string(s) }
 
-// defaultSummary is the one-line summary of a result whose runner gave
-// none: the status, and the reason after a colon when there is one.
-func defaultSummary(st Status, reason string) string {
+// DefaultSummary is the one-line summary the session gives a result whose
+// runner gave none: the status, and the reason after a colon when there is
+// one. A reader compares with it rather than parsing a summary.
+func DefaultSummary(st Status, reason string) string {
 	if reason == "" {
 		return string(st)
 	}
@@ -101,7 +102,7 @@ func defaultSummary(st Status, reason string) string {
 // typed fields: the runner's own summary when it gave one, else the reason
 // (a refusal's, a denial's, a failure's); "" when there is neither.
 func (e Event) Detail() string {
-	if e.Summary != "" && e.Summary != defaultSummary(e.Status, e.Reason) {
+	if e.Summary != "" && e.Summary != DefaultSummary(e.Status, e.Reason) {
 		return e.Summary
 	}
 	return e.Reason

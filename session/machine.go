@@ -213,7 +213,7 @@ func (s *Session) answer(c *call, e Event) error {
 		e.Command = c.prop.Command
 	}
 	if e.Summary == "" {
-		e.Summary = defaultSummary(e.Status, e.Reason)
+		e.Summary = DefaultSummary(e.Status, e.Reason)
 	}
 	return s.record(e)
 }

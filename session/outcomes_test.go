@@ -90,10 +90,10 @@ func TestEventDetail(t *testing.T) {
 		want string
 	}{
 		{Event{Status: Ran, Summary: "3 lines"}, "3 lines"},
-		{Event{Status: DeniedCall, Reason: "only shop", Summary: defaultSummary(DeniedCall, "only shop")}, "only shop"},
-		{Event{Status: Failed, Reason: "forbidden", Summary: defaultSummary(Failed, "forbidden")}, "forbidden"},
+		{Event{Status: DeniedCall, Reason: "only shop", Summary: DefaultSummary(DeniedCall, "only shop")}, "only shop"},
+		{Event{Status: Failed, Reason: "forbidden", Summary: DefaultSummary(Failed, "forbidden")}, "forbidden"},
 		{Event{Status: Failed, Reason: "forbidden", Summary: "0 lines"}, "0 lines"},
-		{Event{Status: Interrupted, Summary: defaultSummary(Interrupted, "")}, ""},
+		{Event{Status: Interrupted, Summary: DefaultSummary(Interrupted, "")}, ""},
 		{Event{Status: Refused, Reason: "not a kubectl command"}, "not a kubectl command"},
 	} {
 		if got := tt.e.Detail(); got != tt.want {

@@ -172,7 +172,7 @@ func (s *Session) executed(c *call, o Execution) (Step, error) {
 		e.Status = Failed
 		e.Reason = o.failure
 		if e.Summary == "" {
-			e.Summary = defaultSummary(Failed, o.failure)
+			e.Summary = DefaultSummary(Failed, o.failure)
 		}
 		view = strings.TrimSpace("The command failed: " + o.failure + "\n" + view)
 	} else if e.Summary == "" {

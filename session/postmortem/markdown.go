@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kuberesponder/kuberesponder/session"
 )
 
 // Format is the file format of an export.
@@ -181,7 +183,7 @@ func renderMarkdown(p *Postmortem) []byte {
 		if c.OmittedLines > 0 {
 			w(" · %s", l.text("postmortem.omitted", c.OmittedLines))
 		}
-		if c.Error != "" && !strings.Contains(c.Summary, c.Error) {
+		if c.Error != "" && c.Summary != session.DefaultSummary(session.Status(c.Status), c.Error) {
 			w(" · %s", mdText(c.Error))
 		}
 		if strings.TrimSpace(c.Output) == "" {
