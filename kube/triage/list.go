@@ -31,7 +31,7 @@ type Scope struct {
 	// that the facts read.
 	Everything bool
 	// Version is the server's version when the caller has already read it;
-	// empty means List asks for it.
+	// empty means List asks for it and keeps it here in Listed.
 	Version string
 }
 
@@ -130,7 +130,7 @@ func pages[L continuer, T any](ctx context.Context, list func(context.Context, m
 // cs should carry a QPS and Burst of at least 50: List sends one request per
 // page and about a dozen lists at once.
 func List(ctx context.Context, cs kubernetes.Interface, scope Scope, more ...Kind) (*Listed, error) {
-	l := &Listed{Scope: scope, Version: scope.Version}
+	l := &Listed{Scope: scope}
 	r := &lister{}
 	if scope.Version == "" {
 		r.start(ctx, l.versionKind(cs), &l.Gaps)

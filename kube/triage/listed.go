@@ -19,10 +19,9 @@ import (
 // Listed is what List read: the objects of each kind the facts are derived
 // from, as the API server returned them, the server version and the gaps.
 type Listed struct {
+	// Scope is what was asked for; its Version is the server's version
+	// ("v1.37.2") after List, empty when it could not be read.
 	Scope
-	// Version is the server's version ("v1.37.2"); empty when it could not
-	// be read.
-	Version string
 	// Pods are those of every namespace when that was allowed, else those of
 	// Scope.Namespace; without Scope.Everything, Succeeded pods are left out.
 	Pods []corev1.Pod
