@@ -105,3 +105,24 @@ func TestPagerSearchFollowsWidth(t *testing.T) {
 	found(20) // each source line is now two or more lines
 	found(80)
 }
+
+// TestPagerScrollKeys: on a screen h lines high the pager shows h-2 lines;
+// j and k move one line, pgdn and pgup one page less a line, g and G go to
+// the ends, and nothing moves past them.
+func TestPagerScrollKeys(t *testing.T) {
+	p := newPager("out", strings.Repeat("line\n", 100), newKeyMap().Pager, PlainStyles(io.Discard))
+	const h = 12 // 10 lines of output on screen, a page is 9
+	p.View(80, h, help.New())
+	for _, step := range []struct {
+		key  string
+		want int
+	}{
+		{"j", 1}, {"pgdown", 10}, {"ctrl+d", 19}, {"k", 18}, {"pgup", 9}, {"ctrl+u", 0},
+		{"k", 0}, {"G", 90}, {"j", 90}, {"pgup", 81}, {"g", 0},
+	} {
+		p.Update(keyMsg(step.key), h)
+		if p.offset != step.want {
+			t.Fatalf("%s: offset %d, want %d", step.key, p.offset, step.want)
+		}
+	}
+}
