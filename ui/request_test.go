@@ -15,13 +15,12 @@ import (
 // just a letter.
 func TestRequestKeyShowsLastRequest(t *testing.T) {
 	tests := []struct {
-		name   string
-		turns  []llmtest.Turn
-		do     func(h *harness)
-		pager  bool   // the pager opens
-		flash  string // else the status line says
-		input  string // else the input box holds
-		visits []string
+		name  string
+		turns []llmtest.Turn
+		do    func(h *harness)
+		pager bool   // the pager opens
+		flash string // else the status line says
+		input string // else the input box holds
 	}{
 		{name: "before any request", turns: seedTurns(),
 			do:    func(h *harness) { h.key("tab"); h.key("r") },
