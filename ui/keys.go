@@ -18,7 +18,9 @@ type keyMap struct {
 	// Request shows the last model request, as sent.
 	Request key.Binding
 
-	// These only label the help bar.
+	// Page is pgup and pgdn, which scroll from the input box too (where
+	// ctrl+u and ctrl+d edit); Scroll and RequestShort only label the help
+	// bar.
 	Scroll, Page, RequestShort key.Binding
 
 	Card  cardKeyMap

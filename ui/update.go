@@ -211,7 +211,7 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Focus):
 		m.setFocus(1 - m.focus)
 		return nil
-	case msg.Type == tea.KeyPgUp || msg.Type == tea.KeyPgDown:
+	case key.Matches(msg, m.keys.Page): // from the input box too
 		m.scrollKey(msg)
 		return nil
 	}
