@@ -168,7 +168,7 @@ func tokens(n int) string {
 func (m *Model) statusView(w int) string {
 	st := m.st
 	if m.search != nil {
-		return m.search.View(m.width)
+		return m.search.View(w)
 	}
 	spin := spinnerFrames[m.frame%len(spinnerFrames)]
 	if a := m.act; a != nil {
