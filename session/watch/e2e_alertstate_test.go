@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/kuberesponder/kuberesponder/kube/triage"
-	"github.com/kuberesponder/kuberesponder/llm/llmtest"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink"
 	"github.com/kuberesponder/kuberesponder/session/watch/sink/sinktest"
 )
@@ -134,61 +133,52 @@ func TestE2EAlertmanagerRestart(t *testing.T) {
 // sections follow as an update of the same group; a model that never
 // answers delays nothing, sends nothing more, and is counted.
 func TestE2EAlertmanagerModel(t *testing.T) {
-	c, ctx, bin := watchCluster(t, 10*time.Minute)
-	t.Setenv("OPENAI_API_KEY", "e2e-model-key")
 	const answer = "1. Location: the model reads the alert's deployment and its node selector"
-	for _, tc := range modelCases(answer) {
-		t.Run(tc.name, func(t *testing.T) {
-			model := llmtest.NewFunc(t, func(llmtest.Request) llmtest.Turn { return tc.turn })
-			hook, sinkArgs := signedWebhook(t)
-			ns := c.Namespace(t)
-			if err := c.ApplyIn(ctx, ns, scenario(t, "node-selector")); err != nil {
+	eachModelCase(t, 10*time.Minute, answer, func(t *testing.T, m modelRun) {
+		c, ctx, bin, tc, model, hook, sinkArgs, ns := m.c, m.ctx, m.bin, m.modelCase, m.model, m.hook, m.sinkArgs, m.ns
+		if err := c.ApplyIn(ctx, ns, scenario(t, "node-selector")); err != nil {
+			t.Fatal(err)
+		}
+		const token = "am-model-token"
+		w := startWatcher(t, bin, append([]string{"-A", "--kubeconfig", c.ReadOnlyKubeconfig, "--base-url", model.URL(),
+			"--model-timeout=" + tc.timeout, "--ignore-existing", "--settle=1h", "--listen-token-file", tokenFile(t, token),
+			"--state-dir", t.TempDir()}, sinkArgs...)...)
+		waitUntil(ctx, t, "/readyz", func() bool { code, _ := w.get("/readyz"); return code == 200 })
+		amURL, amtool := alertmanager(ctx, t, "http://"+w.addr+"/alertmanager", token, "1h")
+		amAlert(ctx, t, amtool, amURL, ns)
+		added := time.Now()
+		waitUntil(ctx, t, "the rules report", func() bool { return len(amDeliveries(hook, ns)) > 0 })
+		first := time.Since(added)
+		failed := func() string { return w.metric(`kuberesponder_model_answers_total{outcome="failed"}`) }
+		if f := failed(); !tc.explains && f != "" && f != "0" {
+			t.Errorf("the rules report came after the model's failure (%s counted)", f)
+		}
+		if tc.explains {
+			waitUntil(ctx, t, "the model's update", func() bool { return len(amDeliveries(hook, ns)) > 1 })
+		} else {
+			waitUntil(ctx, t, "the model's failure counted", func() bool { return failed() == "1" })
+		}
+		ds := amDeliveries(hook, ns)
+		for i, d := range ds {
+			var rep triage.Report
+			if err := json.Unmarshal(d.Report, &rep); err != nil {
 				t.Fatal(err)
 			}
-			const token = "am-model-token"
-			w := startWatcher(t, bin, append([]string{"-A", "--kubeconfig", c.ReadOnlyKubeconfig, "--base-url", model.URL(),
-				"--model-timeout=" + tc.timeout, "--ignore-existing", "--settle=1h", "--listen-token-file", tokenFile(t, token),
-				"--state-dir", t.TempDir()}, sinkArgs...)...)
-			waitUntil(ctx, t, "/readyz", func() bool { code, _ := w.get("/readyz"); return code == 200 })
-			amURL, amtool := alertmanager(ctx, t, "http://"+w.addr+"/alertmanager", token, "1h")
-			amAlert(ctx, t, amtool, amURL, ns)
-			added := time.Now()
-			waitUntil(ctx, t, "the rules report", func() bool { return len(amDeliveries(hook, ns)) > 0 })
-			first := time.Since(added)
-			failed := func() string { return w.metric(`kuberesponder_model_answers_total{outcome="failed"}`) }
-			if f := failed(); !tc.explains && f != "" && f != "0" {
-				t.Errorf("the rules report came after the model's failure (%s counted)", f)
+			switch {
+			case i == 0 && (d.State != sink.StateFiring || rep.Model != nil):
+				t.Errorf("the first delivery is %s with model %+v; want the rules report alone", d.State, rep.Model)
+			case i == 1 && (!tc.explains || d.State != sink.StateUpdated || d.ID != ds[0].ID || d.Alert == nil ||
+				rep.Model == nil || !strings.Contains(rep.Model.Text, answer) || len(rep.Findings) == 0):
+				t.Errorf("second delivery: %s %s alert %+v: %.300s", d.State, d.ID, d.Alert, d.Report)
+			case i > 1:
+				t.Errorf("more deliveries than the report and the model's update: %s", d.State)
 			}
-			if tc.explains {
-				waitUntil(ctx, t, "the model's update", func() bool { return len(amDeliveries(hook, ns)) > 1 })
-			} else {
-				waitUntil(ctx, t, "the model's failure counted", func() bool { return failed() == "1" })
-			}
-			ds := amDeliveries(hook, ns)
-			for i, d := range ds {
-				var rep triage.Report
-				if err := json.Unmarshal(d.Report, &rep); err != nil {
-					t.Fatal(err)
-				}
-				switch {
-				case i == 0 && (d.State != sink.StateFiring || rep.Model != nil):
-					t.Errorf("the first delivery is %s with model %+v; want the rules report alone", d.State, rep.Model)
-				case i == 1 && (!tc.explains || d.State != sink.StateUpdated || d.ID != ds[0].ID || d.Alert == nil ||
-					rep.Model == nil || !strings.Contains(rep.Model.Text, answer) || len(rep.Findings) == 0):
-					t.Errorf("second delivery: %s %s alert %+v: %.300s", d.State, d.ID, d.Alert, d.Report)
-				case i > 1:
-					t.Errorf("more deliveries than the report and the model's update: %s", d.State)
-				}
-			}
-			asked := model.Requests()
-			if len(asked) == 0 || !strings.Contains(string(asked[0].Body), "scheduling/node-selector-mismatch") {
-				t.Errorf("the model was not asked with the rule's finding (%d requests)", len(asked))
-			}
-			w.stop(t)
-			t.Logf("rules report %s after the alert was added; %d deliveries; %d model requests", first.Round(100*time.Millisecond), len(ds), len(asked))
-			if t.Failed() {
-				t.Logf("watcher logs:\n%s", w.logs())
-			}
-		})
-	}
+		}
+		asked := m.checkAsked(t)
+		w.stop(t)
+		t.Logf("rules report %s after the alert was added; %d deliveries; %d model requests", first.Round(100*time.Millisecond), len(ds), asked)
+		if t.Failed() {
+			t.Logf("watcher logs:\n%s", w.logs())
+		}
+	})
 }

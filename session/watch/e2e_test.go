@@ -107,6 +107,46 @@ func modelCases(answer string) []modelCase {
 	}
 }
 
+// modelRun is one model case of an end-to-end test, with its own model
+// server, signed webhook and namespace.
+type modelRun struct {
+	modelCase
+	c        *kubetest.Cluster
+	ctx      context.Context
+	bin      string
+	model    *llmtest.Server
+	hook     *sinktest.Webhook
+	sinkArgs []string // the --sink flags of hook
+	ns       string
+}
+
+// eachModelCase runs run once per model case (modelCases(answer)) on one
+// control plane; ctx ends after d.
+func eachModelCase(t *testing.T, d time.Duration, answer string, run func(t *testing.T, m modelRun)) {
+	c, ctx, bin := watchCluster(t, d)
+	t.Setenv("OPENAI_API_KEY", "e2e-model-key")
+	for _, tc := range modelCases(answer) {
+		t.Run(tc.name, func(t *testing.T) {
+			m := modelRun{modelCase: tc, c: c, ctx: ctx, bin: bin}
+			m.model = llmtest.NewFunc(t, func(llmtest.Request) llmtest.Turn { return tc.turn })
+			m.hook, m.sinkArgs = signedWebhook(t)
+			m.ns = c.Namespace(t)
+			run(t, m)
+		})
+	}
+}
+
+// checkAsked fails unless the model was asked with the rule's finding, and
+// returns how many requests it had.
+func (m modelRun) checkAsked(t *testing.T) int {
+	t.Helper()
+	asked := m.model.Requests()
+	if len(asked) == 0 || !strings.Contains(string(asked[0].Body), "scheduling/node-selector-mismatch") {
+		t.Errorf("the model was not asked with the rule's finding (%d requests)", len(asked))
+	}
+	return len(asked)
+}
+
 // buildBinary builds kuberesponder into a temporary directory.
 func buildBinary(ctx context.Context, t testing.TB) string {
 	t.Helper()
