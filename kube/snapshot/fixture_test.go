@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/utils/ptr"
+
+	"github.com/kuberesponder/kuberesponder/kube/triage"
 )
 
 // canary is a secret value that must never appear in a snapshot or an output.
@@ -132,4 +134,19 @@ func fixture() *File {
 		},
 	}
 	return f
+}
+
+// withoutStartup returns f without the warnings a freshly started API
+// server may record about itself (ClusterIPNotAllocated while it repairs the
+// kubernetes Service), which depend on when the capture ran, not on the
+// seed incident.
+func withoutStartup(f *triage.Facts) *triage.Facts {
+	out := *f
+	out.Events = nil
+	for _, g := range f.Events {
+		if g.Reason != "ClusterIPNotAllocated" {
+			out.Events = append(out.Events, g)
+		}
+	}
+	return &out
 }
