@@ -79,6 +79,7 @@ func promptData(r Report, lang string, groups []tableRow, c compaction) PromptDa
 		Cluster: clusterLines(lang, r.Cluster), Urgency: urgencyName(lang, r.Urgency),
 		EventGroups: len(groups), Gaps: r.Gaps,
 	}
+	impact, urgency := heading(lang, "impactLabel"), heading(lang, "urgencyLabel")
 	var b strings.Builder
 	for i, f := range r.Findings {
 		switch {
@@ -91,7 +92,7 @@ func promptData(r Report, lang string, groups []tableRow, c compaction) PromptDa
 				}
 				fmt.Fprintf(&b, "  - %s\n", clip(e, c.messageLen+120))
 			}
-			fmt.Fprintf(&b, "  %s: %s\n  %s: %s\n", heading(lang, "s4")[3:], f.Impact.Summary, heading(lang, "s5")[3:], f.UrgencyRule)
+			fmt.Fprintf(&b, "  %s: %s\n  %s: %s\n", impact, f.Impact.Summary, urgency, f.UrgencyRule)
 		case i < c.detailed+c.listed:
 			fmt.Fprintf(&b, "F%d [%s] %s — %s: %s\n", i+1, f.Urgency, f.Object, f.Rule, clip(f.Problem, c.messageLen))
 		default:
