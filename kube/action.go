@@ -144,3 +144,8 @@ func (f *Flags) UnmarshalJSON(b []byte) error {
 	f.sort()
 	return nil
 }
+
+// CutNote begins the line the executor appends to an output it cut at
+// ExecOptions.MaxBytes; a reader of the output (the offline responder)
+// tells that line from the command's own by it.
+const CutNote = "[output cut at "

@@ -204,7 +204,7 @@ func (e *Executor) finish(res *Result, out *capWriter) {
 		text, cut = cutAt(text, e.opts.MaxBytes), true
 	}
 	if cut {
-		text += fmt.Sprintf("\n[output cut at %d bytes; narrow with -l, --field-selector, --tail or --since]\n", e.opts.MaxBytes)
+		text += fmt.Sprintf("\n%s%d bytes; narrow with -l, --field-selector, --tail or --since]\n", CutNote, e.opts.MaxBytes)
 	}
 	res.Output = text
 	res.ModelView, res.OmittedLines = e.budget(text)

@@ -332,12 +332,14 @@ func (o *Offline) observe(oc outcome) []string {
 }
 
 // logTail returns the last n lines of a logs result: what the container
-// said before it stopped.
+// said before it stopped. view is the tool answer the model reads, its
+// first line the command's header; the executor's cut note (kube.CutNote)
+// is not the container's, while a log line in brackets ("[INFO] …") is.
 func logTail(view string, n int) []string {
 	var out []string
 	lines := strings.Split(strings.TrimRight(view, "\n"), "\n")[1:]
 	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "[") {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, kube.CutNote) {
 			out = append([]string{clip(l, 200)}, out...)
 		}
 	}

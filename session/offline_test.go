@@ -3,12 +3,14 @@ package session
 import (
 	"context"
 	"encoding/json"
-	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/kube/triage"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 )
 
 const seedPod = "nginx-with-10gi-7d9f8b6c5-84s9k"
@@ -256,5 +258,18 @@ func TestOfflineReadsOutcomes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLogTail keeps what the container said, bracketed log lines too, and
+// leaves out the command's header and the executor's cut note.
+func TestLogTail(t *testing.T) {
+	view := "$ kubectl logs web-1 -n shop --previous (ran at 10:00:00)\n" +
+		"[INFO] starting\n[ERROR] config key db.url missing\npanic: no database\n\n" +
+		kube.CutNote + "262144 bytes; narrow with -l, --field-selector, --tail or --since]\n"
+	got := logTail(view, 3)
+	want := []string{"[INFO] starting", "[ERROR] config key db.url missing", "panic: no database"}
+	if !slices.Equal(got, want) {
+		t.Errorf("logTail = %q, want %q", got, want)
 	}
 }
