@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 )
 
 // panicky is a runner with a fault.

@@ -3,13 +3,13 @@ package session
 import (
 	"context"
 	"errors"
-	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 )
 
 const (

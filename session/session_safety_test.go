@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/kuberesponder/kuberesponder/kube"
 	"github.com/kuberesponder/kuberesponder/llm"
+	"github.com/kuberesponder/kuberesponder/llm/llmtest/scripted"
 )
 
 // plants are the control sequences a hostile model, cluster or paste could
